@@ -1,0 +1,70 @@
+// The shape of a rule: metadata beside a `create` that returns node visitors, typescript-eslint style.
+// Rules are listed explicitly in registry.ts; the engine walks each file once and dispatches nodes.
+import type { ts } from 'ts-morph';
+import type { ApiCatalogue } from './catalogue';
+import type { Fix, Severity } from './findings';
+
+export type RuleFamily = 'async' | 'cancellation' | 'pools' | 'keep-alive' | 'engine';
+
+export interface RuleOptionDeclaration {
+  /** JSON schema of the option, as it appears under `bounded.rules.<id>.<option>` in package.json. */
+  schema: Record<string, unknown> & { default: unknown; markdownDescription: string };
+}
+
+export interface RuleMeta {
+  description: string;
+  defaultSeverity: Severity;
+  /** Path of the rule's page, relative to the package root: `docs/rules/<id>.md`. */
+  docs: string;
+  fixable: boolean;
+  /** True when the rule asks the type checker. */
+  requiresTypes: boolean;
+  options?: Record<string, RuleOptionDeclaration>;
+}
+
+/** A fix as a rule describes it: edits by offset in the current file (or another, by path). */
+export interface FixSpec {
+  title: string;
+  preferred?: boolean;
+  edits: Array<{ start: number; end: number; newText: string; file?: string }>;
+}
+
+export interface ReportSpec {
+  node?: ts.Node;
+  start?: number;
+  end?: number;
+  message: string;
+  fixes?: FixSpec[];
+}
+
+export interface RuleContext {
+  readonly ts: typeof ts;
+  readonly sourceFile: ts.SourceFile;
+  readonly program: ts.Program;
+  /** The checker is created on first use, so purely syntactic rules never pay for it. */
+  readonly checker: ts.TypeChecker;
+  readonly catalogue: ApiCatalogue;
+  readonly compilerOptions: ts.CompilerOptions;
+  readonly isJavaScript: boolean;
+  /** Options merged over the declared defaults. */
+  readonly options: Readonly<Record<string, unknown>>;
+  report(spec: ReportSpec): void;
+}
+
+export type NodeVisitor = (node: ts.Node) => void;
+
+export interface RuleVisitors {
+  /** Visitors keyed by `ts.SyntaxKind`. */
+  nodes: Partial<Record<number, NodeVisitor>>;
+  /** Called after the walk, for rules that collect first and decide at the end. */
+  end?: () => void;
+}
+
+export interface Rule {
+  id: string;
+  family: RuleFamily;
+  meta: RuleMeta;
+  create(ctx: RuleContext): RuleVisitors;
+}
+
+export type { Fix };

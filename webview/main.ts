@@ -1,0 +1,2 @@
+// Webview entry point (browser bundle). Imports only src/shared.
+export {};
