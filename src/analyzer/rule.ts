@@ -22,11 +22,11 @@ export interface RuleMeta {
   options?: Record<string, RuleOptionDeclaration>;
 }
 
-/** A fix as a rule describes it: edits by offset in the current file (or another, by path). */
+/** A fix as a rule describes it: edits by offset in the analysed file. */
 export interface FixSpec {
   title: string;
   preferred?: boolean;
-  edits: Array<{ start: number; end: number; newText: string; file?: string }>;
+  edits: Array<{ start: number; end: number; newText: string }>;
 }
 
 export interface ReportSpec {

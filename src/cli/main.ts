@@ -1,5 +1,35 @@
-// `bounded` command line: `bounded check`.
+// `bounded` command line. `bounded check` runs the analyzer the language server runs.
+import { checkUsage, parseCheckArgs, runCheck, UsageError } from './checkCommand';
+
+const usage = `Usage: bounded <command> [options]
+
+Commands:
+  check    analyse files and report findings (bounded check --help)`;
+
 export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`bounded: not built yet (${argv.join(' ')})\n`);
-  return 2;
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(`${usage}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'check') {
+    process.stderr.write(`bounded: unknown command "${command}".\n${usage}\n`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(`${checkUsage}\n`);
+    return 0;
+  }
+  try {
+    const result = runCheck(parseCheckArgs(rest));
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bounded: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 }
