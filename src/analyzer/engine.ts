@@ -27,6 +27,7 @@ export interface AnalyseFileInput {
   /** Receives internal errors of a rule; the other rules go on. */
   onRuleError?: (rule: string, error: unknown) => void;
   rules?: readonly Rule[];
+  moduleFormat: 'esm' | 'cjs';
 }
 
 /** The severity a rule runs with, or undefined when it is off. */
@@ -81,6 +82,7 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
       catalogue,
       compilerOptions,
       isJavaScript,
+      moduleFormat: input.moduleFormat,
       options: ruleOptions(rule, settings),
       report,
     };

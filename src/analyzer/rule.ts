@@ -46,6 +46,8 @@ export interface RuleContext {
   readonly catalogue: ApiCatalogue;
   readonly compilerOptions: ts.CompilerOptions;
   readonly isJavaScript: boolean;
+  /** How Node runs the file: as an ES module or as CommonJS. */
+  readonly moduleFormat: 'esm' | 'cjs';
   /** Options merged over the declared defaults. */
   readonly options: Readonly<Record<string, unknown>>;
   report(spec: ReportSpec): void;

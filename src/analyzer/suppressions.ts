@@ -73,10 +73,25 @@ export function parseSuppressions(sourceFile: ts.SourceFile): Suppression[] {
   return found;
 }
 
-/** The line of the first token after a comment (so a directive may stand above a second comment line). */
+/**
+ * The line of the first code after a comment, skipping further comment lines, so a directive may
+ * stand above a longer explanation.
+ */
 function nextCodeLine(sourceFile: ts.SourceFile, commentEnd: number): number {
-  const commentLine = sourceFile.getLineAndCharacterOfPosition(commentEnd).line;
-  return commentLine + 1;
+  const text = sourceFile.text;
+  let at = commentEnd;
+  for (;;) {
+    while (at < text.length && /\s/.test(text[at])) at++;
+    if (text.startsWith('//', at)) {
+      const newline = text.indexOf('\n', at);
+      at = newline < 0 ? text.length : newline;
+    } else if (text.startsWith('/*', at)) {
+      const close = text.indexOf('*/', at + 2);
+      at = close < 0 ? text.length : close + 2;
+    } else {
+      return sourceFile.getLineAndCharacterOfPosition(at).line;
+    }
+  }
 }
 
 /**

@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
-import { Project, ts } from 'ts-morph';
+import { ts } from 'ts-morph';
 import { defaultExclude, type RulesSettings } from '../shared/settings';
 import { type ConfigProblem, inferredCompilerOptions, type ParsedConfig, parseConfig } from './configLoader';
 import { analyseSourceFile, type CancellationToken, effectiveSeverity } from './engine';
 import type { Finding } from './findings';
+import { ModuleFormatResolver } from './moduleFormat';
+import { AnalysedProject, FileStore } from './project';
 import { configErrorRule } from './rules/configError';
 
 export const sourceExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'] as const;
@@ -36,62 +38,22 @@ export interface FileAnalysis {
   durationMs: number;
 }
 
-class LoadedProject {
-  readonly project: Project;
-  readonly rootFiles: Set<string>;
-
-  constructor(
-    readonly config: ParsedConfig | undefined,
-    options: ts.CompilerOptions,
-  ) {
-    this.project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true });
-    this.rootFiles = new Set(config?.fileNames ?? []);
-    for (const file of this.rootFiles) this.addFromDisk(file);
-  }
-
-  includes(file: string): boolean {
-    return this.rootFiles.has(file);
-  }
-
-  addFromDisk(file: string): void {
-    if (this.project.getSourceFile(file)) return;
-    try {
-      this.project.addSourceFileAtPath(file);
-    } catch {
-      // Unreadable or vanished between listing and reading: it is simply not analysed.
-    }
-  }
-
-  setText(file: string, text: string): void {
-    this.project.createSourceFile(file, text, { overwrite: true });
-  }
-
-  revertToDisk(file: string): void {
-    const sourceFile = this.project.getSourceFile(file);
-    if (!sourceFile) return;
-    if (fs.existsSync(file) && (this.rootFiles.has(file) || this.config === undefined)) sourceFile.refreshFromFileSystemSync();
-    else this.project.removeSourceFile(sourceFile);
-  }
-
-  program(): ts.Program {
-    return this.project.getProgram().compilerObject;
-  }
-}
-
 export class AnalysisWorkspace {
   private readonly roots: string[];
   private settings: RulesSettings;
   private exclude: readonly string[];
   private readonly log: NonNullable<WorkspaceOptions['log']>;
   /** Config file -> loaded project (undefined when its JSON is broken). */
-  private readonly projects = new Map<string, LoadedProject | undefined>();
+  private readonly projects = new Map<string, AnalysedProject | undefined>();
   private readonly configs = new Map<string, ParsedConfig>();
-  private inferred: LoadedProject | undefined;
+  private inferred: AnalysedProject | undefined;
   /** Directory -> the config files it holds (tsconfig.json first), cached. */
   private readonly configsInDir = new Map<string, string[]>();
-  private readonly overlays = new Map<string, string>();
+  private readonly files = new FileStore();
+  private readonly registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, undefined, ts.JSDocParsingMode.ParseForTypeInfo);
   /** Config that a file was last assigned to ('' for the inferred project). */
   private readonly owner = new Map<string, string>();
+  private readonly moduleFormats = new ModuleFormatResolver();
 
   constructor(options: WorkspaceOptions) {
     this.roots = options.roots.map((r) => path.resolve(r));
@@ -108,19 +70,15 @@ export class AnalysisWorkspace {
   /** The editor's text for an open file. */
   setOverlay(file: string, text: string): void {
     const absolute = path.resolve(file);
-    this.overlays.set(absolute, text);
-    const owner = this.projectFor(absolute);
-    owner.setText(absolute, text);
-    for (const project of this.loadedProjects()) {
-      if (project !== owner && project.project.getSourceFile(absolute)) project.setText(absolute, text);
-    }
+    this.files.setOverlay(absolute, text);
+    this.projectFor(absolute);
   }
 
   /** The editor closed the file: analysis goes back to what is on disk. */
   removeOverlay(file: string): void {
     const absolute = path.resolve(file);
-    if (!this.overlays.delete(absolute)) return;
-    for (const project of this.loadedProjects()) project.revertToDisk(absolute);
+    if (!this.files.removeOverlay(absolute)) return;
+    if (!fs.existsSync(absolute)) this.inferred?.removeRoot(absolute);
   }
 
   /** A file changed on disk (file watcher). Config changes reload the projects that use them. */
@@ -131,27 +89,21 @@ export class AnalysisWorkspace {
       this.reloadConfigs();
       return;
     }
-    if (!isAnalysableFile(absolute) && !absolute.endsWith('.d.ts') && base !== 'package.json') return;
-    if (change === 'created' || change === 'deleted') {
-      // File lists come from include globs: parse the configs again so they see the new file.
+    this.files.bumpDisk(absolute);
+    if ((change === 'created' || change === 'deleted') && isAnalysableFile(absolute)) {
+      // File lists come from include globs: parse the configs again so they see the change.
       this.reloadConfigs();
-      return;
-    }
-    if (this.overlays.has(absolute)) return; // the editor's text wins over the disk
-    for (const project of this.loadedProjects()) {
-      const sourceFile = project.project.getSourceFile(absolute);
-      if (sourceFile) sourceFile.refreshFromFileSystemSync();
     }
   }
 
-  /** Drops every project; they are loaded again on demand (overlays are kept). */
+  /** Drops every project; they are loaded again on demand (the editor's texts are kept). */
   reloadConfigs(): void {
+    for (const project of this.loadedProjects()) project.dispose();
     this.projects.clear();
     this.configs.clear();
     this.configsInDir.clear();
     this.owner.clear();
     this.inferred = undefined;
-    for (const [file, text] of this.overlays) this.projectFor(file).setText(file, text);
   }
 
   isExcluded(file: string): boolean {
@@ -168,16 +120,16 @@ export class AnalysisWorkspace {
     const started = performance.now();
     const absolute = path.resolve(file);
     const project = this.projectFor(absolute);
-    if (!project.project.getSourceFile(absolute)) project.addFromDisk(absolute);
     const program = project.program();
     const sourceFile = program.getSourceFile(absolute);
-    const configFile = project.config?.configFile;
+    const configFile = project.configFile;
     if (!sourceFile) return { file: absolute, findings: [], configFile, durationMs: performance.now() - started };
     const findings = analyseSourceFile({
       program,
       sourceFile,
       settings: this.settings,
       token,
+      moduleFormat: this.moduleFormats.formatOf(sourceFile, program.getCompilerOptions()),
       onRuleError: (rule, error) => this.log('error', `rule ${rule} failed on ${absolute}: ${(error as Error)?.stack ?? String(error)}`),
     });
     return { file: absolute, findings, configFile, durationMs: performance.now() - started };
@@ -239,20 +191,25 @@ export class AnalysisWorkspace {
   }
 
   configOf(file: string): string | undefined {
-    return this.projectFor(path.resolve(file)).config?.configFile;
+    return this.projectFor(path.resolve(file)).configFile;
   }
 
-  private *loadedProjects(): Iterable<LoadedProject> {
+  private *loadedProjects(): Iterable<AnalysedProject> {
     for (const project of this.projects.values()) if (project) yield project;
     if (this.inferred) yield this.inferred;
   }
 
-  private projectFor(file: string): LoadedProject {
-    const assigned = this.owner.get(file);
-    if (assigned !== undefined) return assigned === '' ? this.inferredProject() : (this.loadProject(assigned) ?? this.inferredProject());
-    const configFile = this.findOwningConfig(file);
-    this.owner.set(file, configFile ?? '');
-    return configFile ? (this.loadProject(configFile) ?? this.inferredProject()) : this.inferredProject();
+  private projectFor(file: string): AnalysedProject {
+    let configFile = this.owner.get(file);
+    if (configFile === undefined) {
+      configFile = this.findOwningConfig(file) ?? '';
+      this.owner.set(file, configFile);
+    }
+    const project = configFile === '' ? undefined : this.loadProject(configFile);
+    if (project) return project;
+    const inferred = this.inferredProject();
+    inferred.addRoot(file);
+    return inferred;
   }
 
   /** The nearest config that includes the file, directly or through its references (like tsserver). */
@@ -299,21 +256,17 @@ export class AnalysisWorkspace {
     return config;
   }
 
-  private loadProject(configFile: string): LoadedProject | undefined {
+  private loadProject(configFile: string): AnalysedProject | undefined {
     if (this.projects.has(configFile)) return this.projects.get(configFile);
     const config = this.loadConfig(configFile);
-    const started = performance.now();
-    const project = config.options ? new LoadedProject(config, config.options) : undefined;
+    const project = config.options ? new AnalysedProject(configFile, config.options, config.fileNames, this.files, this.registry) : undefined;
     this.projects.set(configFile, project);
-    if (project) {
-      for (const [file, text] of this.overlays) if (project.project.getSourceFile(file)) project.setText(file, text);
-      this.log('info', `loaded ${configFile} (${config.fileNames.length} files) in ${Math.round(performance.now() - started)} ms`);
-    }
+    if (project) this.log('info', `loaded ${configFile} (${config.fileNames.length} files)`);
     return project;
   }
 
-  private inferredProject(): LoadedProject {
-    this.inferred ??= new LoadedProject(undefined, inferredCompilerOptions());
+  private inferredProject(): AnalysedProject {
+    this.inferred ??= new AnalysedProject(undefined, inferredCompilerOptions(), [], this.files, this.registry);
     return this.inferred;
   }
 }

@@ -197,16 +197,11 @@ function canAwaitHere(ctx: RuleContext, node: ts.Node): boolean {
 }
 
 function allowsTopLevelAwait(ctx: RuleContext): boolean {
-  if (!ts.isExternalModule(ctx.sourceFile)) return false;
+  if (ctx.moduleFormat !== 'esm') return false;
   const { module, target } = ctx.compilerOptions;
-  const moduleOk = module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Node16 || module === ts.ModuleKind.NodeNext || module === ts.ModuleKind.Preserve;
+  const moduleOk = module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Preserve || (module !== undefined && module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext);
   const targetOk = target === undefined || target >= ts.ScriptTarget.ES2017;
-  if (!moduleOk || !targetOk) return false;
-  // Under node16/nodenext a file is an ES module only when its format is ESM (.mts, or "type": "module").
-  if (module === ts.ModuleKind.Node16 || module === ts.ModuleKind.NodeNext) {
-    return ctx.sourceFile.impliedNodeFormat === ts.ModuleKind.ESNext;
-  }
-  return true;
+  return moduleOk && targetOk;
 }
 
 function needsParensForAwait(expression: ts.Expression): boolean {

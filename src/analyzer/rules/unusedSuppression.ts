@@ -2,7 +2,7 @@
 // The engine decides it after every other rule has run (see engine.ts); this module holds its meta and
 // builds its findings.
 import type { FixSpec, Rule } from '../rule';
-import type { Suppression } from '../suppressions';
+import type { Suppression, SuppressionRule } from '../suppressions';
 
 export const unusedSuppressionRule: Rule = {
   id: 'unused-suppression',
@@ -46,20 +46,19 @@ export function findUnusedSuppressions(
     const unused = suppression.rules.filter((r) => knownRules.has(r.id) && judgedRules.has(r.id) && !r.used);
     const dead = [...unknown, ...unused];
     if (dead.length === 0) continue;
-    const allDead = dead.length === suppression.rules.length;
-    for (const entry of dead) {
-      const message = knownRules.has(entry.id)
-        ? `\`${entry.id}\` reports nothing here, so this suppression is unused; remove it so it cannot hide a future finding.`
-        : `\`${entry.id}\` is not a Bounded rule, so this suppression does nothing.`;
-      out.push({
-        start: allDead ? suppression.start : entry.start,
-        end: allDead ? suppression.end : entry.end,
-        message,
-        fix: allDead ? removeComment(text, suppression) : removeRuleName(text, entry.start, entry.end),
-      });
+    if (dead.length === suppression.rules.length) {
+      out.push({ start: suppression.start, end: suppression.end, message: dead.map((entry) => explain(entry, knownRules)).join(' '), fix: removeComment(text, suppression) });
+      continue;
     }
+    for (const entry of dead) out.push({ start: entry.start, end: entry.end, message: explain(entry, knownRules), fix: removeRuleName(text, entry.start, entry.end) });
   }
   return out;
+}
+
+function explain(entry: SuppressionRule, knownRules: ReadonlySet<string>): string {
+  return knownRules.has(entry.id)
+    ? `\`${entry.id}\` reports nothing here, so this suppression is unused; remove it so it cannot hide a future finding.`
+    : `\`${entry.id}\` is not a Bounded rule, so this suppression does nothing.`;
 }
 
 function removeComment(text: string, suppression: Suppression): FixSpec {
