@@ -48,7 +48,10 @@ export class ApiCatalogue {
 
   /** Resolves an expression to the API it names, or undefined when it is not an import or global. */
   resolve(expr: ts.Expression): ApiRef | undefined {
-    return this.resolveSyntactically(expr) ?? this.resolveWithTypes(expr);
+    const syntactic = this.resolveSyntactically(expr);
+    // A name imported from the project's own files (`./db`) may re-export a package: ask the types.
+    if (syntactic && !isRelative(syntactic.module)) return syntactic;
+    return this.resolveWithTypes(expr) ?? syntactic;
   }
 
   private resolveSyntactically(expr: ts.Expression): ApiRef | undefined {
@@ -84,11 +87,12 @@ export class ApiCatalogue {
     let symbol = checker.getSymbolAtLocation(target);
     if (!symbol) return undefined;
     if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-    const declaration = symbol.declarations?.[0];
-    if (!declaration) return undefined;
-    const module = declaringModule(declaration);
-    if (module === undefined) return undefined;
-    return { module, name: qualifiedExportName(symbol, declaration) };
+    const ref = refOfSymbol(symbol);
+    if (ref) return ref;
+    // `const Alias = Pool`: a local holding a class from a package is that class.
+    const type = checker.getTypeAtLocation(target);
+    const typeSymbol = type.getConstructSignatures().length > 0 ? type.getSymbol() : undefined;
+    return typeSymbol ? refOfSymbol(typeSymbol) : undefined;
   }
 
   private isDeclaredLocally(name: string): boolean {
@@ -100,6 +104,17 @@ export class ApiCatalogue {
     if (!this.bindings) this.bindings = collectBindings(this.sourceFile);
     return this.bindings;
   }
+}
+
+function refOfSymbol(symbol: ts.Symbol): ApiRef | undefined {
+  const declaration = symbol.declarations?.[0];
+  if (!declaration) return undefined;
+  const module = declaringModule(declaration);
+  return module === undefined ? undefined : { module, name: qualifiedExportName(symbol, declaration) };
+}
+
+function isRelative(module: string): boolean {
+  return module.startsWith('.') || module.startsWith('/');
 }
 
 function skipOuter(expr: ts.Expression): ts.Expression {

@@ -1,0 +1,84 @@
+// The settings package.json declares and the settings the code reads must agree.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { ruleOptions } from '../../src/analyzer/engine';
+import { rules } from '../../src/analyzer/registry';
+import { normaliseSettings } from '../../src/shared/settings';
+import { buildConfigurationContribution, declaredSettings } from '../../scripts/settingsSchema';
+
+const root = path.resolve(__dirname, '../..');
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+};
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : sourceFiles(full);
+    return /\.tsx?$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** Builds the nested object VS Code hands the server for section `bounded` from dotted keys. */
+function nest(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const parts = key.replace(/^bounded\./, '').split('.');
+    // Rule ids contain dashes but no dots: `rules.<id>.<option>`.
+    let node = out;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+describe('settings schema', () => {
+  it('package.json declares exactly the generated settings (run `npm run settings:write` after changing them)', () => {
+    assert.deepEqual(manifest.contributes.configuration, buildConfigurationContribution());
+  });
+
+  it('every declared setting is read by the code, with the declared default', () => {
+    const declared = declaredSettings();
+    const defaults = Object.fromEntries(declared.map(({ key, schema }) => [key, schema.default]));
+    const settings = normaliseSettings(nest(defaults));
+    for (const { key, schema } of declared) {
+      const rule = /^bounded\.rules\.([\w-]+)\.([\w]+)$/.exec(key);
+      if (rule) {
+        const [, id, option] = rule;
+        const definition = rules.find((r) => r.id === id);
+        assert.ok(definition, `${key} names a registered rule`);
+        if (option === 'severity') assert.equal(settings.rules[id]?.severity, schema.default, key);
+        else assert.deepEqual(ruleOptions(definition, settings.rules)[option], schema.default, key);
+      } else if (key === 'bounded.exclude') {
+        assert.deepEqual(settings.exclude, schema.default);
+      } else if (key === 'bounded.trace.server') {
+        assert.equal(settings.trace.server, schema.default);
+      } else {
+        assert.fail(`${key} is declared but nothing reads it`);
+      }
+    }
+  });
+
+  it('every setting key named in the source is declared', () => {
+    const declared = new Set(declaredSettings().map((s) => s.key));
+    const prefixes = new Set([...declared].flatMap((key) => key.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+    const named: string[] = [];
+    for (const file of [...sourceFiles(path.join(root, 'src')), ...sourceFiles(path.join(root, 'webview'))]) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/['"`](bounded\.(?:rules|trace|exclude|live|pools)[\w.-]*)['"`]/g)) named.push(`${path.relative(root, file)}: ${match[1]}`);
+    }
+    const unknown = named.filter((entry) => !prefixes.has(entry.split(': ')[1]));
+    assert.deepEqual(unknown, []);
+  });
+
+  it('a rule option given in settings overrides the default and unknown junk is ignored', () => {
+    const settings = normaliseSettings({ rules: { 'floating-promise': { severity: 'error', allowedCalls: ['boot'] }, 'unused-suppression': 'off', bogus: 42 }, exclude: 'not-a-list' });
+    assert.equal(settings.rules['floating-promise']?.severity, 'error');
+    assert.equal(settings.rules['unused-suppression']?.severity, 'off');
+    assert.equal(settings.rules.bogus, undefined);
+    assert.deepEqual(ruleOptions(rules[0], settings.rules).allowedCalls, ['boot']);
+    assert.ok(settings.exclude.includes('**/node_modules/**'));
+  });
+});
