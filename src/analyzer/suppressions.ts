@@ -41,8 +41,7 @@ export function parseSuppressions(sourceFile: ts.SourceFile): Suppression[] {
     const match = directivePattern.exec(body);
     if (!match) continue;
     // The directive must open the comment: `// bounded-disable-line x`, not `// see bounded-disable-line`.
-    const lead = body.slice(2, match.index);
-    if (lead.trim() !== '' && lead.trim() !== '*') continue;
+    if (/[^\s*]/.test(body.slice(2, match.index))) continue;
     const isBlock = comment.kind === ts.SyntaxKind.MultiLineCommentTrivia;
     const variant = match[1];
     const kind: SuppressionKind = variant === '-next-line' ? 'next-line' : variant === '-line' ? 'line' : 'file';

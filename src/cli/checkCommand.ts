@@ -40,7 +40,7 @@ export function parseCheckArgs(args: string[]): CheckOptions {
   const options: CheckOptions = { paths: [], format: 'text', fix: false, rules: {} };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') && !arg.startsWith('--rule=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       if (inline !== undefined) return inline;
       const next = args[++i];
@@ -60,11 +60,11 @@ export function parseCheckArgs(args: string[]): CheckOptions {
         break;
       }
       case '--fix':
+        if (inline !== undefined) throw new UsageError('--fix takes no value.');
         options.fix = true;
         break;
-      case '--rule':
-      case '--rule=': {
-        const spec = arg.startsWith('--rule=') ? arg.slice('--rule='.length) : value();
+      case '--rule': {
+        const spec = value();
         const eq = spec.indexOf('=');
         if (eq <= 0) throw new UsageError(`--rule takes <id>=<severity>, got "${spec}".`);
         const id = spec.slice(0, eq);
