@@ -1,10 +1,30 @@
-// Extension entry point (activation). The language client, status bar and commands are wired here.
+// Extension entry point: the "Bounded" output, the status bar, the language client and the commands.
 import * as vscode from 'vscode';
+import { commandIds, registerCommands } from './commands';
+import { BoundedLanguageClient } from './languageClient';
+import { BoundedLog } from './logChannel';
+import { StatusBar } from './statusBar';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Bounded');
-  context.subscriptions.push(output);
-  output.appendLine('Bounded activated');
+let languageClient: BoundedLanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const channel = vscode.window.createOutputChannel('Bounded', 'bounded-output');
+  const log = new BoundedLog(channel);
+  const statusBar = new StatusBar(commandIds.showOutput);
+  context.subscriptions.push(channel, log, statusBar);
+
+  languageClient = new BoundedLanguageClient(context, log, statusBar, commandIds.restartServer);
+  registerCommands(context, languageClient, log);
+  log.info(`Bounded ${String(context.extension.packageJSON.version)} activated; starting the language server`);
+  try {
+    await languageClient.start();
+  } catch (error) {
+    log.error(error instanceof Error ? error : String(error));
+    statusBar.showStopped();
+  }
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  await languageClient?.dispose();
+  languageClient = undefined;
+}
