@@ -152,6 +152,20 @@ export class AnalysedProject {
     this.projectVersion++;
   }
 
+  /** Replaces the root files (a config's include globs matched other files). */
+  setRoots(files: readonly string[]): void {
+    const next = new Set(files);
+    if (next.size === this.roots.size && files.every((f) => this.roots.has(f))) return;
+    this.roots.clear();
+    for (const file of next) this.roots.add(file);
+    this.rootList = undefined;
+    this.projectVersion++;
+  }
+
+  rootFiles(): string[] {
+    return [...this.roots];
+  }
+
   removeRoot(file: string): void {
     if (!this.roots.delete(file)) return;
     this.rootList = undefined;

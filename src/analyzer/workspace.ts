@@ -54,6 +54,7 @@ export class AnalysisWorkspace {
   /** Config that a file was last assigned to ('' for the inferred project). */
   private readonly owner = new Map<string, string>();
   private readonly moduleFormats = new ModuleFormatResolver();
+  private fileListsStale = false;
 
   constructor(options: WorkspaceOptions) {
     this.roots = options.roots.map((r) => path.resolve(r));
@@ -91,8 +92,26 @@ export class AnalysisWorkspace {
     }
     this.files.bumpDisk(absolute);
     if ((change === 'created' || change === 'deleted') && isAnalysableFile(absolute)) {
-      // File lists come from include globs: parse the configs again so they see the change.
-      this.reloadConfigs();
+      // File lists come from include globs: parse the configs again before the next analysis (once,
+      // however many files a branch switch creates), keeping the language services warm.
+      this.fileListsStale = true;
+    }
+  }
+
+  /** Parses the loaded configs again and updates their projects' root files in place. */
+  private refreshFileLists(): void {
+    this.fileListsStale = false;
+    for (const configFile of [...this.configs.keys()]) {
+      const fresh = parseConfig(configFile);
+      this.configs.set(configFile, fresh);
+      const project = this.projects.get(configFile);
+      if (project) project.setRoots(fresh.fileNames);
+    }
+    this.owner.clear();
+    if (this.inferred) {
+      for (const file of this.inferred.rootFiles()) {
+        if (this.findOwningConfig(file) !== undefined || !this.files.exists(file)) this.inferred.removeRoot(file);
+      }
     }
   }
 
@@ -146,6 +165,7 @@ export class AnalysisWorkspace {
 
   /** Every analysable file of the configs found under the roots, plus loose files, minus exclusions. */
   discoverFiles(paths: readonly string[] = this.roots): string[] {
+    if (this.fileListsStale) this.refreshFileLists();
     const files = new Set<string>();
     for (const start of paths) {
       const absolute = path.resolve(start);
@@ -170,6 +190,11 @@ export class AnalysisWorkspace {
   filesOfConfig(configFile: string): string[] {
     const config = this.loadConfig(path.resolve(configFile));
     return config.fileNames.filter((f) => isAnalysableFile(f) && !this.isExcluded(f));
+  }
+
+  /** Reads a config (again, after a reload) so its problems are known with no file of it open. */
+  readConfig(configFile: string): void {
+    this.loadConfig(path.resolve(configFile));
   }
 
   /** Uses `configFile` for every file it includes, whatever their nearest config is. */
@@ -200,6 +225,7 @@ export class AnalysisWorkspace {
   }
 
   private projectFor(file: string): AnalysedProject {
+    if (this.fileListsStale) this.refreshFileLists();
     let configFile = this.owner.get(file);
     if (configFile === undefined) {
       configFile = this.findOwningConfig(file) ?? '';

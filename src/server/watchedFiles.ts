@@ -42,7 +42,7 @@ export function applyWatchedFileChanges(params: DidChangeWatchedFilesParams, opt
     // the ones that changed, so a problem stays until it is fixed even with no file of it open.
     for (const file of configDiagnostics.filesWithProblems()) configs.add(file);
     for (const file of configs) {
-      if (fs.existsSync(file)) folders.folderOf(file).workspace.filesOfConfig(file);
+      if (fs.existsSync(file)) folders.folderOf(file).workspace.readConfig(file);
     }
   }
   for (const folder of folders.all()) folder.changed();
