@@ -1,5 +1,6 @@
 // The "Bounded" commands (contributed in package.json): restart the server, analyse the whole
-// workspace under a cancellable progress notification, show the output.
+// workspace under a cancellable progress notification (the server pushes the findings of closed
+// files to the Problems panel), show the output.
 import * as vscode from 'vscode';
 import { WorkDoneProgress } from 'vscode-languageclient/node';
 import { AnalyzeWorkspaceRequest, type AnalyzeWorkspaceResult } from '../shared/lspProtocol';
@@ -11,6 +12,9 @@ export const commandIds = {
   analyzeWorkspace: 'bounded.analyzeWorkspace',
   showOutput: 'bounded.showOutput',
 } as const;
+
+/** VS Code's own command that opens the Problems panel. */
+const showProblemsCommand = 'workbench.actions.view.problems';
 
 export function registerCommands(context: vscode.ExtensionContext, languageClient: BoundedLanguageClient, log: BoundedLog): void {
   context.subscriptions.push(
@@ -66,6 +70,8 @@ async function analyzeWorkspace(languageClient: BoundedLanguageClient, log: Boun
   } else {
     const message = `Bounded: ${outcome.findings} finding${outcome.findings === 1 ? '' : 's'} in ${outcome.files} file${outcome.files === 1 ? '' : 's'} (${(outcome.durationMs / 1000).toFixed(1)} s).`;
     log.info(message);
-    void vscode.window.showInformationMessage(message);
+    void vscode.window.showInformationMessage(message, 'Show Problems').then((choice) => {
+      if (choice) void vscode.commands.executeCommand(showProblemsCommand);
+    });
   }
 }

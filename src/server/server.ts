@@ -1,5 +1,6 @@
 // Wires the language server: capabilities, document sync, pull diagnostics, code actions, pushed
-// config problems, per-folder settings, file watching and the bounded/* messages.
+// config problems, pushed findings of the closed files a workspace analysis covered, per-folder
+// settings, file watching and the bounded/* messages.
 import * as path from 'node:path';
 import {
   type ClientCapabilities,
@@ -25,6 +26,7 @@ import { createServerLog, describeError } from './serverLog';
 import { StatusReporter } from './statusReporter';
 import { applyWatchedFileChanges } from './watchedFiles';
 import { WorkspaceAnalysis } from './workspaceAnalysis';
+import { WorkspaceFindings } from './workspaceFindings';
 
 interface ClientSupport {
   configuration: boolean;
@@ -69,7 +71,9 @@ export function startServer(connection: Connection): void {
     const codeActions = new CodeActionsProvider(documents, results, support.versionedEdits);
     connection.onCodeAction((codeActionParams) => codeActions.provide(codeActionParams));
 
-    const workspaceAnalysis = new WorkspaceAnalysis({ connection, folders, settings, status, log, afterAnalysis: publishConfigProblems });
+    const workspaceFindings = new WorkspaceFindings({ connection, folders, isOpen: (file) => sync.isOpen(file), log });
+    workspaceFindings.listen(documents);
+    const workspaceAnalysis = new WorkspaceAnalysis({ connection, folders, settings, status, workspaceFindings, log, afterAnalysis: publishConfigProblems });
     connection.onRequest(AnalyzeWorkspaceRequest.type, (requestParams, token) => workspaceAnalysis.run(requestParams, token));
 
     connection.onDidChangeWatchedFiles((changes) => {
@@ -83,6 +87,7 @@ export function startServer(connection: Connection): void {
             refresh.schedule();
           },
         });
+        workspaceFindings.filesChanged(changes);
       } catch (error) {
         log.error(`Applying file changes failed: ${describeError(error)}`);
       }
@@ -98,6 +103,7 @@ export function startServer(connection: Connection): void {
         log.info(`Settings changed for ${changed.map((folder) => folder.folderUri ?? 'files outside the workspace folders').join(', ')}`);
         publishConfigProblems();
         refresh.schedule();
+        workspaceFindings.settingsChanged(changed);
       } catch (error) {
         log.error(`Applying changed settings failed: ${describeError(error)}`);
       }
@@ -112,6 +118,7 @@ export function startServer(connection: Connection): void {
         sync.reassign();
         for (const folder of folders.all()) folder.changed();
         refresh.schedule();
+        workspaceFindings.foldersChanged();
       });
     });
     connection.onShutdown(() => refresh.dispose());

@@ -14,7 +14,11 @@ export interface AnalyzeWorkspaceResult {
   durationMs: number;
 }
 
-/** Analyses every discovered file of every workspace folder, with progress and cancellation. */
+/**
+ * Analyses every discovered file of every workspace folder, with progress and cancellation. The
+ * findings of the files not open in the editor are pushed (textDocument/publishDiagnostics) as
+ * each file is analysed, and kept up to date until the next run.
+ */
 export namespace AnalyzeWorkspaceRequest {
   export const method = 'bounded/analyzeWorkspace';
   export const type = new RequestType<AnalyzeWorkspaceParams, AnalyzeWorkspaceResult, void>(method);
