@@ -1,6 +1,8 @@
-// Extension entry point: the "Bounded" output, the status bar, the language client and the commands.
+// Extension entry point: the "Bounded" output, the status bar, the language client, the commands
+// and the Findings panel.
 import * as vscode from 'vscode';
 import { commandIds, registerCommands } from './commands';
+import { registerFindingsPanel } from './findingsPanel';
 import { BoundedLanguageClient } from './languageClient';
 import { BoundedLog } from './logChannel';
 import { StatusBar } from './statusBar';
@@ -15,6 +17,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   languageClient = new BoundedLanguageClient(context, log, statusBar, commandIds.restartServer);
   registerCommands(context, languageClient, log);
+  context.subscriptions.push(registerFindingsPanel(context));
   log.info(`Bounded ${String(context.extension.packageJSON.version)} activated; starting the language server`);
   try {
     await languageClient.start();

@@ -17,7 +17,8 @@ import { preferredEdits } from '../analyzer/applyFixes';
 import type { TextEdit as FixEdit } from '../analyzer/findings';
 import { analysableFileOf, fileUriOf } from './documentFiles';
 import type { DocumentResults } from './documentResults';
-import { diagnosticKey, diagnosticSource } from './findingDiagnostics';
+import { diagnosticSource } from '../shared/lspProtocol';
+import { diagnosticKey } from './findingDiagnostics';
 
 export const fixAllKind = `${CodeActionKind.SourceFixAll}.bounded`;
 

@@ -1,9 +1,8 @@
 // Findings as LSP diagnostics, and the key that finds a diagnostic's finding again in onCodeAction.
 import { type Diagnostic, DiagnosticSeverity, type Range } from 'vscode-languageserver/node';
 import type { Finding, Severity } from '../analyzer/findings';
+import { diagnosticSource } from '../shared/lspProtocol';
 import { ruleDocsUri } from '../shared/packageInfo';
-
-export const diagnosticSource = 'bounded';
 
 const severities: Readonly<Record<Severity, DiagnosticSeverity>> = {
   error: DiagnosticSeverity.Error,

@@ -3,6 +3,9 @@
 // import this file too.
 import { NotificationType, type ProgressToken, RequestType } from 'vscode-jsonrpc';
 
+/** The `source` of every diagnostic the server sends; the extension picks Bounded's out by it. */
+export const diagnosticSource = 'bounded';
+
 export interface AnalyzeWorkspaceParams {
   /** A progress token created by the client; without it the server creates its own progress. */
   workDoneToken?: ProgressToken;

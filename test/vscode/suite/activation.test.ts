@@ -18,7 +18,7 @@ suite('activation', () => {
   test('registers its commands', async () => {
     await vscode.extensions.getExtension(extensionId)?.activate();
     const commands = new Set(await vscode.commands.getCommands(true));
-    const expected = ['bounded.restartServer', 'bounded.analyzeWorkspace', 'bounded.showOutput'];
+    const expected = ['bounded.restartServer', 'bounded.analyzeWorkspace', 'bounded.showOutput', 'bounded.showFindings'];
     assert.deepEqual(expected.filter((command) => !commands.has(command)), [], 'commands not registered');
   });
 });
