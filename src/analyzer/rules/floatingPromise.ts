@@ -124,9 +124,10 @@ function findUnhandled(ctx: RuleContext, node: ts.Expression, allowed: AllowedCa
       return findUnhandled(ctx, expression.right, allowed);
     }
   }
+  if (ts.isCallExpression(expression) && cannotReturnThenable(ctx.checker, expression)) return undefined;
   if (!isThenable(ctx.checker, ctx.checker.getTypeAtLocation(expression))) return undefined;
   if (ts.isCallExpression(expression)) {
-    if (hasRejectionHandler(expression)) return undefined;
+    if (hasRejectionHandler(ctx.checker, expression)) return undefined;
     const callee = skipParens(expression.expression);
     // `p.finally(f)` rejects when `p` does: handled only when `p` is.
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'finally') {
@@ -137,18 +138,42 @@ function findUnhandled(ctx: RuleContext, node: ts.Expression, allowed: AllowedCa
   return expression;
 }
 
-function hasRejectionHandler(call: ts.CallExpression): boolean {
+/**
+ * The cheap question first: can any signature of the callee return a thenable? Asking for the
+ * callee's type avoids resolving the call (overloads, argument inference), which is most of what a
+ * call's type costs. Only a signature whose declared return type has no `then` and no type
+ * parameters settles it; anything else goes to the full check.
+ */
+function cannotReturnThenable(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
+  const signatures = checker.getTypeAtLocation(call.expression).getCallSignatures();
+  if (signatures.length === 0) return false;
+  return signatures.every((signature) => isSettledNonThenable(checker.getReturnTypeOfSignature(signature)));
+}
+
+function isSettledNonThenable(type: ts.Type): boolean {
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Instantiable)) return false;
+  if (type.isUnionOrIntersection()) return type.types.every(isSettledNonThenable);
+  if (type.flags & (primitiveFlags | ts.TypeFlags.Never)) return true;
+  return type.getProperty('then') === undefined;
+}
+
+function hasRejectionHandler(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   const callee = skipParens(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return false;
   const method = callee.name.text;
-  if (method === 'catch') return call.arguments.length >= 1 && !isNullish(call.arguments[0]);
-  if (method === 'then') return call.arguments.length >= 2 && !isNullish(call.arguments[1]);
+  if (method === 'catch') return call.arguments.length >= 1 && isRejectionHandler(checker, call.arguments[0]);
+  if (method === 'then') return call.arguments.length >= 2 && isRejectionHandler(checker, call.arguments[1]);
   return false;
 }
 
-function isNullish(node: ts.Expression): boolean {
+/** A handler that may be undefined at run time (`.catch(options.onError)`) handles nothing then. */
+function isRejectionHandler(checker: ts.TypeChecker, node: ts.Expression): boolean {
   const expression = skipParens(node);
-  return expression.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(expression) && expression.text === 'undefined');
+  if (expression.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(expression) && expression.text === 'undefined')) return false;
+  if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return true;
+  const type = checker.getTypeAtLocation(expression);
+  const members = type.isUnion() ? type.types : [type];
+  return !members.some((member) => member.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void));
 }
 
 function isAllowedCall(ctx: RuleContext, callee: ts.Expression, allowed: AllowedCalls): boolean {
