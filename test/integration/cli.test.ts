@@ -3,22 +3,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import Ajv from 'ajv-draft-04';
+import { scratchFolder } from '../support/scratchFolder';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin', 'bounded.js');
-const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-cli-'));
-after(() => fs.rmSync(temp, { recursive: true, force: true }));
-
-function write(relative: string, text: string): string {
-  const file = path.join(temp, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const scratch = scratchFolder('cli');
+const temp = scratch.root;
+const write = scratch.write;
 
 function bounded(cwd: string, ...args: string[]): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });

@@ -2,23 +2,16 @@
 // (a fresh clone, plain JS) and with them (re-exports, instances, aliases).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ts } from 'ts-morph';
 import { ApiCatalogue } from '../../src/analyzer/catalogue';
 import { inferredCompilerOptions } from '../../src/analyzer/configLoader';
 import { AnalysedProject, FileStore } from '../../src/analyzer/project';
+import { scratchFolder } from '../support/scratchFolder';
 
-const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-catalogue-'));
-after(() => fs.rmSync(temp, { recursive: true, force: true }));
-
-function write(relative: string, text: string): string {
-  const file = path.join(temp, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const scratch = scratchFolder('catalogue');
+const write = scratch.write;
 
 /** Resolves every call and `new` target in a file: callee text -> `module#name`. */
 function resolveCallees(file: string): Record<string, string> {

@@ -1,20 +1,14 @@
 // Config loading, project ownership, overlays and broken inputs of the analysis workspace.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AnalysisWorkspace } from '../../src/analyzer/workspace';
+import { scratchFolder } from '../support/scratchFolder';
 
-const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-workspace-'));
-after(() => fs.rmSync(temp, { recursive: true, force: true }));
-
-function write(relative: string, text: string): string {
-  const file = path.join(temp, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const scratch = scratchFolder('workspace');
+const temp = scratch.root;
+const write = scratch.write;
 
 const floating = `async function load(): Promise<number> { return 1; }\nexport async function run(): Promise<void> {\n  load();\n}\n`;
 const strictConfig = JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true }, include: ['src'] });
