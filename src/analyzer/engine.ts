@@ -134,7 +134,16 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
   }
   if (token?.isCancellationRequested) throw new AnalysisCancelled();
 
-  return applySuppressionComments(sourceFile, findings, settings, new Set(active.filter((a) => !failed.has(a.rule.id)).map((a) => a.rule.id)));
+  return applySuppressionComments(sourceFile, dropSuperseded(findings, rules), settings, new Set(active.filter((a) => !failed.has(a.rule.id)).map((a) => a.rule.id)));
+}
+
+/** Where a more specific rule reported overlapping code, the general rule's finding goes. */
+export function dropSuperseded(findings: Finding[], rules: readonly Rule[]): Finding[] {
+  const supersedes = new Map(rules.filter((r) => r.meta.supersedes?.length).map((r) => [r.id, new Set(r.meta.supersedes)]));
+  if (supersedes.size === 0) return findings;
+  return findings.filter(
+    (finding) => !findings.some((other) => other !== finding && supersedes.get(other.rule)?.has(finding.rule) && other.start < finding.end && finding.start < other.end),
+  );
 }
 
 function applySuppressionComments(sourceFile: ts.SourceFile, findings: Finding[], settings: RulesSettings, judged: Set<string>): Finding[] {

@@ -20,6 +20,11 @@ export interface RuleMeta {
   /** True when the rule asks the type checker. */
   requiresTypes: boolean;
   options?: Record<string, RuleOptionDeclaration>;
+  /**
+   * Rules this one is more specific than. One problem gets one finding: where a finding of this
+   * rule overlaps one of theirs, theirs is dropped.
+   */
+  supersedes?: readonly string[];
 }
 
 /** A fix as a rule describes it: edits by offset in the analysed file. */
