@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { rules } from '../src/analyzer/registry';
 
 const benchDir = __dirname;
 const repoRoot = join(benchDir, '..');
@@ -138,10 +139,18 @@ function tools(): Tool[] {
       };
     },
   };
-  const bounded: Tool = {
-    name: 'bounded',
+  // All rules, and floating-promise alone: a rule family must not make analysis more than 1.5x slower.
+  const onlyFloatingPromise = rules.filter((rule) => rule.id !== 'floating-promise').flatMap((rule) => ['--rule', `${rule.id}=off`]);
+  const bounded = boundedTool('bounded', []);
+  const boundedFloatingOnly = boundedTool('bounded (floating-promise only)', onlyFloatingPromise);
+  return [floor, typescriptEslint, oxlintTsgolint, bounded, boundedFloatingOnly];
+}
+
+function boundedTool(name: string, extraArgs: string[]): Tool {
+  return {
+    name,
     command: process.execPath,
-    args: [join(repoRoot, 'bin', 'bounded.js'), 'check', '--project', corpusTsconfig, '--format', 'json'],
+    args: [join(repoRoot, 'bin', 'bounded.js'), 'check', '--project', corpusTsconfig, '--format', 'json', ...extraArgs],
     cwd: repoRoot,
     read(run) {
       requireFinished(run);
@@ -160,7 +169,6 @@ function tools(): Tool[] {
       };
     },
   };
-  return [floor, typescriptEslint, oxlintTsgolint, bounded];
 }
 
 /** Resident memory of a process and all its descendants, in bytes; 0 once it has ended. */
