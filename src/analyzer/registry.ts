@@ -2,9 +2,15 @@
 import type { Rule } from './rule';
 import { configErrorRule } from './rules/configError';
 import { floatingPromiseRule } from './rules/floatingPromise';
+import { listenerLeakRule } from './rules/listenerLeak';
+import { spanNotEndedRule } from './rules/spanNotEnded';
+import { unawaitedPromiseVariableRule } from './rules/unawaitedPromiseVariable';
+import { unboundedFanOutRule } from './rules/unboundedFanOut';
+import { unboundedRetryRule } from './rules/unboundedRetry';
+import { unclearedIntervalRule } from './rules/unclearedInterval';
 import { unusedSuppressionRule } from './rules/unusedSuppression';
 
-export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule];
+export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule, unawaitedPromiseVariableRule, unboundedFanOutRule, unboundedRetryRule, unclearedIntervalRule, listenerLeakRule, spanNotEndedRule];
 
 const byId = new Map(rules.map((rule) => [rule.id, rule]));
 

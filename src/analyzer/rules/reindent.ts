@@ -1,0 +1,49 @@
+// Text helpers for fixes that move statements one level deeper (into a new `try` block): indentation
+// is taken from the file, and lines inside multi-line template literals are left as they are.
+import { ts } from 'ts-morph';
+
+/** The whitespace before the first token on the line holding `position`. */
+export function indentationAt(sourceFile: ts.SourceFile, position: number): string {
+  const lineStart = sourceFile.getPositionOfLineAndCharacter(sourceFile.getLineAndCharacterOfPosition(position).line, 0);
+  return /^[ \t]*/.exec(sourceFile.text.slice(lineStart, position))?.[0] ?? '';
+}
+
+/** One level of indentation as the file writes it: a tab, or the smallest indent of an indented line (2 by default). */
+export function indentUnit(sourceFile: ts.SourceFile): string {
+  const match = /^([ \t]+)\S/m.exec(sourceFile.text);
+  if (!match) return '  ';
+  if (match[1].startsWith('\t')) return '\t';
+  return match[1].length >= 2 && match[1].length <= 4 ? match[1] : '  ';
+}
+
+/**
+ * The source text of the lines from `start` (a line start) to `end`, each indented by `unit` more,
+ * leaving out the lines in `skipLines` and not touching lines that begin inside a template literal.
+ */
+export function indentedLines(sourceFile: ts.SourceFile, statements: readonly ts.Statement[], start: number, end: number, unit: string, skipLines: ReadonlySet<number>): string {
+  const templates: Array<[number, number]> = [];
+  const collect = (node: ts.Node): void => {
+    if (ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) templates.push([node.getStart(sourceFile), node.end]);
+    ts.forEachChild(node, collect);
+  };
+  statements.forEach(collect);
+  const lines: string[] = [];
+  const lineStarts = sourceFile.getLineStarts();
+  const first = sourceFile.getLineAndCharacterOfPosition(start).line;
+  const last = sourceFile.getLineAndCharacterOfPosition(end).line;
+  for (let line = first; line <= last; line++) {
+    if (skipLines.has(line)) continue;
+    const lineStart = lineStarts[line];
+    const lineEnd = line + 1 < lineStarts.length ? lineStarts[line + 1] - 1 : sourceFile.text.length;
+    const text = sourceFile.text.slice(lineStart, Math.min(lineEnd, end)).replace(/\r$/, '');
+    const insideTemplate = templates.some(([from, to]) => lineStart > from && lineStart < to);
+    lines.push(insideTemplate || text.trim() === '' ? text : unit + text);
+  }
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+  return lines.join('\n');
+}
+
+/** Start of the line holding `position`. */
+export function lineStartOf(sourceFile: ts.SourceFile, position: number): number {
+  return sourceFile.getPositionOfLineAndCharacter(sourceFile.getLineAndCharacterOfPosition(position).line, 0);
+}
