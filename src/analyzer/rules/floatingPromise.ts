@@ -5,7 +5,7 @@
 // `new Promise` executor, any parameter typed as returning void): the same rejection, with nowhere to go.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
-import { indentationAt, indentedLines, indentUnit, lineStartOf } from './reindent';
+import { indentationAt, indentedLines, indentUnit, lineStartOf } from './fixText';
 
 /** Calls whose promise is meant to float: node:test's test functions (they report their own failures). */
 const builtinAllowed: ReadonlyArray<{ module: string; names: readonly string[] }> = [

@@ -4,7 +4,7 @@
 // requests go missing from the traces, and the span keeps its attributes and events in memory.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
-import { indentationAt, indentedLines, indentUnit, lineStartOf } from './reindent';
+import { indentationAt, indentedLines, indentUnit, lineStartOf } from './fixText';
 
 const otelModule = '@opentelemetry/api';
 

@@ -4,6 +4,7 @@
 // as it has elements: the pool queues, the downstream service throttles, memory grows with the input.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
+import { freshName, indentationAt } from './fixText';
 
 const combinators = new Set(['all', 'allSettled', 'any', 'race']);
 /** Array (and string-splitting) methods whose result is as large as their receiver. */
@@ -351,7 +352,7 @@ function pLimitFix(ctx: RuleContext, call: ts.CallExpression, callback: ts.Expre
     title: `Run at most ${batchSize} at once with p-limit`,
     preferred: true,
     edits: [
-      { start, end: start, newText: `const ${limit} = ${pLimit}(${batchSize});\n${lineIndent(source, start)}` },
+      { start, end: start, newText: `const ${limit} = ${pLimit}(${batchSize});\n${indentationAt(source, start)}` },
       { start: callback.getStart(source), end: callback.end, newText: limitedCallback(source, callback, limit) },
     ],
   };
@@ -401,7 +402,7 @@ function batchedLoopFix(ctx: RuleContext, call: ts.CallExpression, combinator: s
   if (annotation === undefined) return undefined;
   const keyword = list.flags & ts.NodeFlags.Const ? 'const' : 'let';
   const name = statement.name.text;
-  const indent = lineIndent(source, variableStatement.getStart(source));
+  const indent = indentationAt(source, variableStatement.getStart(source));
   return {
     title: `Run in batches of ${batchSize}`,
     preferred: true,
@@ -450,17 +451,6 @@ function importedName(sourceFile: ts.SourceFile, module: string): string | undef
     }
   }
   return undefined;
-}
-
-function freshName(text: string, base: string): string {
-  let name = base;
-  for (let n = 2; new RegExp(`\\b${name}\\b`).test(text); n++) name = `${base}${n}`;
-  return name;
-}
-
-function lineIndent(sourceFile: ts.SourceFile, position: number): string {
-  const lineStart = sourceFile.text.lastIndexOf('\n', position - 1) + 1;
-  return /^[ \t]*/.exec(sourceFile.text.slice(lineStart, position))?.[0] ?? '';
 }
 
 function skipOuter(node: ts.Expression): ts.Expression {

@@ -4,6 +4,7 @@
 // a failing service, a job that never finishes and never reports its error.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
+import { freshName, indentationAt } from './fixText';
 
 export const unboundedRetryRule: Rule = {
   id: 'unbounded-retry',
@@ -247,12 +248,12 @@ function loopFix(ctx: RuleContext, loop: ts.IterationStatement, tryStatement: ts
   }
   const signal = signalInScope(loop);
   const firstStatement = catchClause.block.statements[0];
-  const bodyIndent = firstStatement ? lineIndent(source, firstStatement.getStart(source)) : `${lineIndent(source, catchClause.getStart(source))}  `;
+  const bodyIndent = firstStatement ? indentationAt(source, firstStatement.getStart(source)) : `${indentationAt(source, catchClause.getStart(source))}  `;
   const delay = `Math.min(30_000, 2 ** ${attempt} * 100) * (0.5 + Math.random())`;
   const lines = [`if (${attempt} >= ${maxAttempts}) throw ${error};`, `await ${sleep(delay)};`];
   if (signal) lines.push(`${signal}.throwIfAborted();`);
   const insertAt = catchClause.block.getStart(source) + 1;
-  const inserted = lines.map((line) => `\n${bodyIndent}${line}`).join('') + (firstStatement ? '' : `\n${lineIndent(source, catchClause.getStart(source))}`);
+  const inserted = lines.map((line) => `\n${bodyIndent}${line}`).join('') + (firstStatement ? '' : `\n${indentationAt(source, catchClause.getStart(source))}`);
   edits.push({ start: insertAt, end: insertAt, newText: inserted });
   return [{ title: `Stop after ${maxAttempts} attempts and back off between them`, preferred: true, edits }];
 }
@@ -392,17 +393,6 @@ function isInAsyncFunction(node: ts.Node): boolean {
     }
   }
   return false;
-}
-
-function freshName(text: string, base: string): string {
-  let name = base;
-  for (let n = 2; new RegExp(`\\b${name}\\b`).test(text); n++) name = `${base}${n}`;
-  return name;
-}
-
-function lineIndent(sourceFile: ts.SourceFile, position: number): string {
-  const lineStart = sourceFile.text.lastIndexOf('\n', position - 1) + 1;
-  return /^[ \t]*/.exec(sourceFile.text.slice(lineStart, position))?.[0] ?? '';
 }
 
 function skipParens(node: ts.Expression): ts.Expression {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { fixtureUri } from './fixture';
+import { openFixture } from './fixture';
 import { waitUntil } from './waitUntil';
 
 const timeoutMs = 60_000;
@@ -32,8 +32,8 @@ suite('language server crash recovery', function () {
 
   test('a killed server is restarted and diagnostics keep coming', async function () {
     if (process.platform !== 'linux') this.skip();
-    const document = await vscode.workspace.openTextDocument(fixtureUri('src', 'service.ts'));
-    await vscode.window.showTextDocument(document);
+    const fixture = await openFixture('src', 'service.ts');
+    const { document } = fixture;
     await waitUntil('the first floating-promise diagnostic', () => floatingPromiseCount(document.uri) > 0 || undefined, timeoutMs);
     const [original] = await waitUntil('a running language server process', () => {
       const pids = serverProcesses();
@@ -48,19 +48,15 @@ suite('language server crash recovery', function () {
     assert.notEqual(restarted, original);
 
     // The restarted server analyses edits: a second floating call shows up as a second diagnostic.
-    const originalText = document.getText();
     const edit = new vscode.WorkspaceEdit();
-    const at = originalText.indexOf('load();');
+    const at = document.getText().indexOf('load();');
     assert.ok(at >= 0, 'the fixture has a floating load() call');
     edit.insert(document.uri, document.positionAt(at), 'load();\n  ');
     assert.ok(await vscode.workspace.applyEdit(edit));
     try {
       await waitUntil('two floating-promise diagnostics from the restarted server', () => floatingPromiseCount(document.uri) === 2 || undefined, timeoutMs);
     } finally {
-      const restore = new vscode.WorkspaceEdit();
-      restore.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), originalText);
-      await vscode.workspace.applyEdit(restore);
-      if (document.isDirty) await document.save();
+      await fixture.restore();
     }
   });
 });

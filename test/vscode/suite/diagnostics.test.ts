@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { fixtureUri } from './fixture';
+import { type EditedFixture, openFixture } from './fixture';
 import { waitUntil } from './waitUntil';
 
 const diagnosticTimeoutMs = 60_000;
@@ -18,24 +18,15 @@ function floatingPromiseDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 
 suite('floating-promise diagnostics', function () {
   this.timeout(diagnosticTimeoutMs + 30_000);
+  let fixture: EditedFixture;
   let document: vscode.TextDocument;
-  let originalText: string;
 
   suiteSetup(async () => {
-    document = await vscode.workspace.openTextDocument(fixtureUri('src', 'service.ts'));
-    originalText = document.getText();
-    await vscode.window.showTextDocument(document);
+    fixture = await openFixture('src', 'service.ts');
+    document = fixture.document;
   });
 
-  // Later suites (and a second run) see the fixture as it was.
-  suiteTeardown(async () => {
-    if (document.getText() !== originalText) {
-      const restore = new vscode.WorkspaceEdit();
-      restore.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), originalText);
-      assert.ok(await vscode.workspace.applyEdit(restore), 'restoring the fixture text');
-    }
-    if (document.isDirty) await document.save();
-  });
+  suiteTeardown(() => fixture.restore());
 
   test('reports the un-awaited call to load()', async () => {
     const [diagnostic] = await waitUntil(

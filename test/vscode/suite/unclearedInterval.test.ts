@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { fixtureUri } from './fixture';
+import { type EditedFixture, openFixture } from './fixture';
 import { waitUntil } from './waitUntil';
 
 const timeoutMs = 60_000;
@@ -11,23 +11,15 @@ function unclearedInterval(uri: vscode.Uri): vscode.Diagnostic[] {
 
 suite('uncleared-interval in the editor', function () {
   this.timeout(timeoutMs * 3);
+  let fixture: EditedFixture;
   let document: vscode.TextDocument;
-  let originalText: string;
 
   suiteSetup(async () => {
-    document = await vscode.workspace.openTextDocument(fixtureUri('src', 'heartbeat.ts'));
-    originalText = document.getText();
-    await vscode.window.showTextDocument(document);
+    fixture = await openFixture('src', 'heartbeat.ts');
+    document = fixture.document;
   });
 
-  suiteTeardown(async () => {
-    if (document.getText() !== originalText) {
-      const restore = new vscode.WorkspaceEdit();
-      restore.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), originalText);
-      await vscode.workspace.applyEdit(restore);
-    }
-    if (document.isDirty) await document.save();
-  });
+  suiteTeardown(() => fixture.restore());
 
   test('the dropped interval handle is reported, and the fix keeps it and clears it in stop()', async () => {
     const [diagnostic] = await waitUntil('an uncleared-interval diagnostic', () => {

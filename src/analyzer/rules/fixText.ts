@@ -1,5 +1,5 @@
-// Text helpers for fixes that move statements one level deeper (into a new `try` block): indentation
-// is taken from the file, and lines inside multi-line template literals are left as they are.
+// Text helpers for fixes that write code: indentation as the file writes it (moving statements one
+// level deeper leaves lines inside multi-line template literals as they are), and fresh names.
 import { ts } from 'ts-morph';
 
 /** The whitespace before the first token on the line holding `position`. */
@@ -46,4 +46,11 @@ export function indentedLines(sourceFile: ts.SourceFile, statements: readonly ts
 /** Start of the line holding `position`. */
 export function lineStartOf(sourceFile: ts.SourceFile, position: number): number {
   return sourceFile.getPositionOfLineAndCharacter(sourceFile.getLineAndCharacterOfPosition(position).line, 0);
+}
+
+/** `base`, or `base2`, `base3`... : the first that does not occur as a word in `text`. */
+export function freshName(text: string, base: string): string {
+  let name = base;
+  for (let n = 2; new RegExp(`\\b${name}\\b`).test(text); n++) name = `${base}${n}`;
+  return name;
 }
