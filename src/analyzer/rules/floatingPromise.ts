@@ -307,9 +307,10 @@ function checkCallbacks(ctx: RuleContext, call: ts.CallExpression | ts.NewExpres
     // Beyond the known positions only async functions are checked: the rest would cost a type per argument.
     if (!isAsync && !known) continue;
     if (isSafeHost(ctx, call, importsFramework)) return;
+    // The callback's own shape first (mostly syntax, so cheap), then the parameter's type.
+    if (isAsync ? rejectsOnlyOnSyncThrow(ctx, arg as CallbackFunction) : !returnsUnhandledPromise(ctx, arg, allowed)) continue;
     // A known position stands unless the parameter's type accepts a promise; elsewhere the type must say `void`.
     if (known ? known.kind !== 'discarded' && acceptsPromise(ctx, args[index]) : expectsVoidReturn(ctx, args[index]) !== 'void') continue;
-    if (isAsync ? rejectsOnlyOnSyncThrow(ctx, arg as CallbackFunction) : !returnsUnhandledPromise(ctx, arg, allowed)) continue;
     const position: VoidPosition = known ?? { kind: 'contextual', name: calleeName(ctx, call) };
     ctx.report({
       start: arg.getStart(ctx.sourceFile),
