@@ -15,7 +15,8 @@ export interface ApiRef {
 export const knownModules = [
   'http', 'https', 'pg', 'mysql2', 'mysql2/promise', 'generic-pool', 'undici', 'ioredis', 'express', 'fastify',
   'koa', '@opentelemetry/api', 'test', 'timers', 'timers/promises', 'events', 'global',
-  'p-limit', 'p-map', 'p-queue', 'p-retry', 'async-retry',
+  'p-limit', 'p-map', 'p-queue', 'p-retry', 'async-retry', 'ws',
+  'fs', 'fs/promises', 'stream/promises', 'child_process', 'readline', 'readline/promises', 'axios',
 ] as const;
 
 /** Globals the catalogue recognises when no local declaration shadows them. */

@@ -3,6 +3,8 @@ import type { Rule } from './rule';
 import { configErrorRule } from './rules/configError';
 import { floatingPromiseRule } from './rules/floatingPromise';
 import { listenerLeakRule } from './rules/listenerLeak';
+import { requestWithoutTimeoutRule } from './rules/requestWithoutTimeout';
+import { signalNotForwardedRule } from './rules/signalNotForwarded';
 import { spanNotEndedRule } from './rules/spanNotEnded';
 import { unawaitedPromiseVariableRule } from './rules/unawaitedPromiseVariable';
 import { unboundedFanOutRule } from './rules/unboundedFanOut';
@@ -10,7 +12,7 @@ import { unboundedRetryRule } from './rules/unboundedRetry';
 import { unclearedIntervalRule } from './rules/unclearedInterval';
 import { unusedSuppressionRule } from './rules/unusedSuppression';
 
-export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule, unawaitedPromiseVariableRule, unboundedFanOutRule, unboundedRetryRule, unclearedIntervalRule, listenerLeakRule, spanNotEndedRule];
+export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule, unawaitedPromiseVariableRule, unboundedFanOutRule, unboundedRetryRule, unclearedIntervalRule, listenerLeakRule, spanNotEndedRule, signalNotForwardedRule, requestWithoutTimeoutRule];
 
 const byId = new Map(rules.map((rule) => [rule.id, rule]));
 

@@ -1,0 +1,33 @@
+// signal-not-forwarded resolves the callee through the checker: an edit of the callee in one file
+// changes the findings at its call sites in another.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { AnalysisWorkspace } from '../../src/analyzer/workspace';
+import { scratchFolder } from '../support/scratchFolder';
+
+const scratch = scratchFolder('signal-not-forwarded');
+const config = JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, types: [], lib: ['ES2022', 'DOM'] }, include: ['src'] });
+const withoutSignal = `export async function fetchUser(id: string): Promise<string> {\n  return id;\n}\n`;
+const withSignal = `export async function fetchUser(id: string, signal?: AbortSignal): Promise<string> {\n  return signal?.aborted ? '' : id;\n}\n`;
+const caller = `import { fetchUser } from './a';\nexport async function handle(id: string, signal: AbortSignal): Promise<string> {\n  return fetchUser(id);\n}\n`;
+
+function findingsOf(workspace: AnalysisWorkspace, file: string): string[] {
+  return workspace.analyseFile(file).findings.filter((f) => f.rule === 'signal-not-forwarded').map((f) => `${f.rule}@${f.range.start.line + 1}:${f.range.start.character}`);
+}
+
+describe('signal-not-forwarded across files', () => {
+  it('reports a call site once the callee in another file takes a signal, and stops when it no longer does', () => {
+    scratch.write('crossfile/tsconfig.json', config);
+    const a = scratch.write('crossfile/src/a.ts', withoutSignal);
+    const b = scratch.write('crossfile/src/b.ts', caller);
+    const workspace = new AnalysisWorkspace({ roots: [path.join(scratch.root, 'crossfile')] });
+    assert.deepEqual(findingsOf(workspace, b), [], 'the callee takes no signal: nothing to forward');
+    workspace.setOverlay(a, withSignal);
+    assert.deepEqual(findingsOf(workspace, b), ['signal-not-forwarded@3:9']);
+    const fix = workspace.analyseFile(b).findings.find((f) => f.rule === 'signal-not-forwarded')?.fixes?.[0];
+    assert.ok(fix, 'the finding offers a fix');
+    workspace.removeOverlay(a);
+    assert.deepEqual(findingsOf(workspace, b), []);
+  });
+});
