@@ -1,5 +1,6 @@
 // Text helpers for fixes that write code: indentation as the file writes it (moving statements one
-// level deeper leaves lines inside multi-line template literals as they are), and fresh names.
+// level deeper leaves lines inside multi-line template literals as they are), fresh names, and
+// where `await` may be written.
 import { ts } from 'ts-morph';
 
 /** The whitespace before the first token on the line holding `position`. */
@@ -53,4 +54,16 @@ export function freshName(text: string, base: string): string {
   let name = base;
   for (let n = 2; new RegExp(`\\b${name}\\b`).test(text); n++) name = `${base}${n}`;
   return name;
+}
+
+/** Whether `await` may be written at `node`: its nearest enclosing function is async (not a generator). */
+export function isInAsyncFunction(node: ts.Node): boolean {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isFunctionLike(current)) {
+      const modifiers = ts.canHaveModifiers(current) ? ts.getModifiers(current) : undefined;
+      const isGenerator = 'asteriskToken' in current && current.asteriskToken !== undefined;
+      return (modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false) && !isGenerator;
+    }
+  }
+  return false;
 }

@@ -4,7 +4,7 @@
 // as it has elements: the pool queues, the downstream service throttles, memory grows with the input.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
-import { freshName, indentationAt } from './fixText';
+import { freshName, indentationAt, isInAsyncFunction } from './fixText';
 
 const combinators = new Set(['all', 'allSettled', 'any', 'race']);
 /** Array (and string-splitting) methods whose result is as large as their receiver. */
@@ -426,17 +426,6 @@ function isSideEffectFree(expression: ts.Expression): boolean {
   const node = skipOuter(expression);
   if (ts.isIdentifier(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isPropertyAccessExpression(node) && !node.questionDotToken && isSideEffectFree(node.expression);
-}
-
-function isInAsyncFunction(node: ts.Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (ts.isFunctionLike(current)) {
-      const modifiers = ts.canHaveModifiers(current) ? ts.getModifiers(current) : undefined;
-      const isGenerator = 'asteriskToken' in current && current.asteriskToken !== undefined;
-      return (modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false) && !isGenerator;
-    }
-  }
-  return false;
 }
 
 /** The local name of a package's default import or require, if the file has one. */

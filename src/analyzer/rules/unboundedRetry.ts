@@ -4,7 +4,7 @@
 // a failing service, a job that never finishes and never reports its error.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
-import { freshName, indentationAt } from './fixText';
+import { freshName, indentationAt, isInAsyncFunction } from './fixText';
 
 export const unboundedRetryRule: Rule = {
   id: 'unbounded-retry',
@@ -383,17 +383,6 @@ function hasAwaitBefore(root: ts.Node, call: ts.CallExpression): boolean {
 }
 
 // ---- helpers ----
-
-function isInAsyncFunction(node: ts.Node): boolean {
-  for (let current = node.parent; current; current = current.parent) {
-    if (ts.isFunctionLike(current)) {
-      const modifiers = ts.canHaveModifiers(current) ? ts.getModifiers(current) : undefined;
-      const isGenerator = 'asteriskToken' in current && current.asteriskToken !== undefined;
-      return (modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false) && !isGenerator;
-    }
-  }
-  return false;
-}
 
 function skipParens(node: ts.Expression): ts.Expression {
   let expression = node;
