@@ -3,6 +3,7 @@
 // imports and requires, so it works before `npm install` and in plain JS; when the name is not bound
 // by an import it asks the type checker (when declarations are installed) where the symbol is declared.
 import { ts } from 'ts-morph';
+import { skipOuterExpressions } from './expressions';
 
 /** A reference to an exported API: `module` is normalised (`node:http` -> `http`), `global` for globals. */
 export interface ApiRef {
@@ -57,7 +58,7 @@ export class ApiCatalogue {
   }
 
   private resolveSyntactically(expr: ts.Expression): ApiRef | undefined {
-    const node = skipOuter(expr);
+    const node = skipOuterExpressions(expr);
     if (ts.isIdentifier(node)) {
       const binding = this.getBindings().get(node.text);
       if (binding) return binding.ref;
@@ -84,7 +85,7 @@ export class ApiCatalogue {
   private resolveWithTypes(expr: ts.Expression): ApiRef | undefined {
     const checker = this.getChecker();
     if (!checker) return undefined;
-    const node = skipOuter(expr);
+    const node = skipOuterExpressions(expr);
     const target = ts.isPropertyAccessExpression(node) ? node.name : node;
     let symbol = checker.getSymbolAtLocation(target);
     if (!symbol) return undefined;
@@ -117,17 +118,6 @@ function refOfSymbol(symbol: ts.Symbol): ApiRef | undefined {
 
 function isRelative(module: string): boolean {
   return module.startsWith('.') || module.startsWith('/');
-}
-
-function skipOuter(expr: ts.Expression): ts.Expression {
-  let node = expr;
-  for (;;) {
-    if (ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) {
-      node = node.expression;
-    } else {
-      return node;
-    }
-  }
 }
 
 function memberName(node: ts.PropertyAccessExpression | ts.ElementAccessExpression): string | undefined {
@@ -177,7 +167,7 @@ function collectBindings(sourceFile: ts.SourceFile): Map<string, Binding> {
 }
 
 function bindRequire(declaration: ts.VariableDeclaration, bindings: Map<string, Binding>): void {
-  const init = declaration.initializer && skipOuter(declaration.initializer);
+  const init = declaration.initializer && skipOuterExpressions(declaration.initializer);
   if (!init) return;
   let module: string | undefined;
   let path = '';

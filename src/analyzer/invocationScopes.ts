@@ -9,6 +9,7 @@
 // plain JS and before `npm install`; the catalogue names the well-known APIs.
 import { ts } from 'ts-morph';
 import type { ApiCatalogue } from './catalogue';
+import { skipOuterExpressions } from './expressions';
 
 export type RepeatKind = 'request handler' | 'event listener' | 'loop body' | 'timer callback' | 'consumer callback' | 'called repeatedly';
 
@@ -42,12 +43,6 @@ export function enclosingFunction(node: ts.Node): FunctionWithBody | undefined {
     if (isFunctionWithBody(current)) return current;
   }
   return undefined;
-}
-
-export function skipOuterExpressions(expr: ts.Expression): ts.Expression {
-  let node = expr;
-  while (ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) node = node.expression;
-  return node;
 }
 
 export class InvocationScopes {

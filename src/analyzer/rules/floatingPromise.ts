@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { indentationAt, indentedLines, indentUnit, lineStartOf } from './fixText';
+import { skipParentheses } from '../expressions';
 
 /** Calls whose promise is meant to float: node:test's test functions (they report their own failures). */
 const builtinAllowed: ReadonlyArray<{ module: string; names: readonly string[] }> = [
@@ -119,7 +120,7 @@ function isCheapNonPromise(expression: ts.Expression): boolean {
 
 /** Returns the sub-expression that floats, or undefined when the statement is handled or not a promise. */
 function findUnhandled(ctx: RuleContext, node: ts.Expression, allowed: AllowedCalls): ts.Expression | undefined {
-  const expression = skipParens(node);
+  const expression = skipParentheses(node);
   if (ts.isAwaitExpression(expression) || ts.isVoidExpression(expression)) return undefined;
   if (ts.isConditionalExpression(expression)) {
     return findUnhandled(ctx, expression.whenTrue, allowed) ?? findUnhandled(ctx, expression.whenFalse, allowed);
@@ -135,7 +136,7 @@ function findUnhandled(ctx: RuleContext, node: ts.Expression, allowed: AllowedCa
   if (!isThenable(ctx.checker, ctx.checker.getTypeAtLocation(expression))) return undefined;
   if (ts.isCallExpression(expression)) {
     if (hasRejectionHandler(ctx.checker, expression)) return undefined;
-    const callee = skipParens(expression.expression);
+    const callee = skipParentheses(expression.expression);
     // `p.finally(f)` rejects when `p` does: handled only when `p` is.
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'finally') {
       return isThenable(ctx.checker, ctx.checker.getTypeAtLocation(callee.expression)) ? findUnhandled(ctx, callee.expression, allowed) : expression;
@@ -165,7 +166,7 @@ function isSettledNonThenable(type: ts.Type): boolean {
 }
 
 function hasRejectionHandler(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
-  const callee = skipParens(call.expression);
+  const callee = skipParentheses(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return false;
   const method = callee.name.text;
   if (method === 'catch') return call.arguments.length >= 1 && isRejectionHandler(checker, call.arguments[0]);
@@ -175,7 +176,7 @@ function hasRejectionHandler(checker: ts.TypeChecker, call: ts.CallExpression): 
 
 /** A handler that may be undefined at run time (`.catch(options.onError)`) handles nothing then. */
 function isRejectionHandler(checker: ts.TypeChecker, node: ts.Expression): boolean {
-  const expression = skipParens(node);
+  const expression = skipParentheses(node);
   if (expression.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(expression) && expression.text === 'undefined')) return false;
   if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return true;
   const type = checker.getTypeAtLocation(expression);
@@ -201,12 +202,6 @@ export function isThenable(checker: ts.TypeChecker, type: ts.Type): boolean {
   if (!then) return false;
   const thenType = checker.getTypeOfSymbol(then);
   return thenType.getCallSignatures().length > 0 || (thenType.isUnion() && thenType.types.some((t) => t.getCallSignatures().length > 0));
-}
-
-function skipParens(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression)) expression = expression.expression;
-  return expression;
 }
 
 /**
@@ -237,7 +232,7 @@ function allowsTopLevelAwait(ctx: RuleContext): boolean {
 }
 
 export function needsParensForAwait(expression: ts.Expression): boolean {
-  const inner = skipParens(expression);
+  const inner = skipParentheses(expression);
   if (inner !== expression) return false;
   return !(ts.isCallExpression(inner) || ts.isNewExpression(inner) || ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner) || ts.isTaggedTemplateExpression(inner));
 }
@@ -263,7 +258,7 @@ export function needsParensForMember(expression: ts.Expression): boolean {
 }
 
 function describe(ctx: RuleContext, expression: ts.Expression): string {
-  const inner = skipParens(expression);
+  const inner = skipParentheses(expression);
   if (ts.isCallExpression(inner)) {
     const callee = inner.expression.getText(ctx.sourceFile);
     const short = callee.length > 60 ? `${callee.slice(0, 57)}...` : callee;
@@ -298,7 +293,7 @@ function checkCallbacks(ctx: RuleContext, call: ts.CallExpression | ts.NewExpres
   const args = call.arguments;
   if (!args || args.length === 0) return;
   for (let index = 0; index < args.length; index++) {
-    const arg = skipParens(args[index]);
+    const arg = skipParentheses(args[index]);
     const isFunction = ts.isArrowFunction(arg) || ts.isFunctionExpression(arg);
     if (isFunction && arg.asteriskToken) continue;
     const isAsync = isFunction && (ts.getModifiers(arg)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false);
@@ -322,7 +317,7 @@ function checkCallbacks(ctx: RuleContext, call: ts.CallExpression | ts.NewExpres
 }
 
 function knownVoidPosition(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression, index: number): VoidPosition | undefined {
-  const callee = skipParens(call.expression);
+  const callee = skipParentheses(call.expression);
   if (ts.isNewExpression(call)) return index === 0 && ts.isIdentifier(callee) && callee.text === 'Promise' && ctx.catalogue.is(callee, 'global', 'Promise') ? { kind: 'executor' } : undefined;
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
@@ -351,7 +346,7 @@ function isDiscarded(call: ts.CallExpression): boolean {
 
 /** Test functions (their runners await the callbacks), and Express/Fastify/Koa routes, middleware and hooks. */
 function isSafeHost(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression, importsFramework: () => boolean): boolean {
-  let callee = skipParens(call.expression);
+  let callee = skipParentheses(call.expression);
   if (ts.isPropertyAccessExpression(callee) && testFunctionNames.has(callee.name.text)) return true;
   if (ts.isPropertyAccessExpression(callee) && frameworkMethods.has(callee.name.text)) {
     if (importsFramework()) return true;
@@ -359,7 +354,7 @@ function isSafeHost(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression
     if (module !== undefined && frameworkModules.has(module)) return true;
   }
   // `it.only(...)`, `describe.each(table)(...)`, `test.skip(...)`: the chain's root names the test function.
-  while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee)) callee = skipParens(callee.expression);
+  while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee)) callee = skipParentheses(callee.expression);
   return ts.isIdentifier(callee) && testFunctionNames.has(callee.text);
 }
 
@@ -403,7 +398,7 @@ function rejectsOnlyOnSyncThrow(ctx: RuleContext, fn: AsyncBodyFunction): boolea
     }
     if ((ts.isThrowStatement(node) || (ts.isForOfStatement(node) && node.awaitModifier)) && !guarded) safe = false;
     else if (ts.isAwaitExpression(node) && !guarded && !isSettledValue(ctx, node.expression)) safe = false;
-    else if (ts.isReturnStatement(node) && node.expression && !(guarded && ts.isAwaitExpression(skipParens(node.expression))) && !isSettledValue(ctx, node.expression)) safe = false;
+    else if (ts.isReturnStatement(node) && node.expression && !(guarded && ts.isAwaitExpression(skipParentheses(node.expression))) && !isSettledValue(ctx, node.expression)) safe = false;
     ts.forEachChild(node, (child) => visit(child, guarded));
   };
   visit(body, false);
@@ -412,7 +407,7 @@ function rejectsOnlyOnSyncThrow(ctx: RuleContext, fn: AsyncBodyFunction): boolea
 
 /** A promise with a rejection handler, or a value that is not a promise. */
 function isSettledValue(ctx: RuleContext, node: ts.Expression): boolean {
-  const expression = skipParens(node);
+  const expression = skipParentheses(node);
   if (ts.isAwaitExpression(expression)) return isSettledValue(ctx, expression.expression);
   if (ts.isCallExpression(expression) && hasRejectionHandler(ctx.checker, expression)) return true;
   if (ts.isLiteralExpression(expression) || expression.kind === ts.SyntaxKind.TrueKeyword || expression.kind === ts.SyntaxKind.FalseKeyword || expression.kind === ts.SyntaxKind.NullKeyword) return true;
@@ -435,7 +430,7 @@ function declaredFunction(ctx: RuleContext, reference: ts.Expression): AsyncBody
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = ctx.checker.getAliasedSymbol(symbol);
   const declaration = symbol?.valueDeclaration;
   if (!declaration) return undefined;
-  const fn = ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) ? declaration.initializer && skipParens(declaration.initializer) : declaration;
+  const fn = ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) ? declaration.initializer && skipParentheses(declaration.initializer) : declaration;
   if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn))) return undefined;
   const isAsync = ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
   return isAsync && fn.body && !fn.asteriskToken ? fn : undefined;
@@ -460,7 +455,7 @@ function acceptsPromise(ctx: RuleContext, arg: ts.Expression): boolean {
 }
 
 function calleeName(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression): string {
-  const callee = skipParens(call.expression);
+  const callee = skipParentheses(call.expression);
   const text = ts.isPropertyAccessExpression(callee) ? callee.name.text : callee.getText(ctx.sourceFile);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

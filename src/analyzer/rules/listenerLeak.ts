@@ -3,7 +3,8 @@
 // same function. Every run adds one more listener: memory grows with traffic, each event runs all of
 // them, and Node warns only after 10 (EventEmitter) or never (AbortSignal).
 import { ts } from 'ts-morph';
-import { declarationOf, enclosingFunction, type FunctionWithBody, functionName, InvocationScopes, isSignalLike, isWithin, type RepeatedScope, skipOuterExpressions } from '../invocationScopes';
+import { declarationOf, enclosingFunction, type FunctionWithBody, functionName, InvocationScopes, isSignalLike, isWithin, type RepeatedScope } from '../invocationScopes';
+import { skipOuterExpressions } from '../expressions';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 
 const addMethods = new Set(['on', 'addListener', 'prependListener', 'addEventListener', 'once', 'prependOnceListener']);

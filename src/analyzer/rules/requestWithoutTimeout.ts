@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { indentationAt } from './fixText';
+import { skipOuterExpressions } from '../expressions';
 
 const defaultTimeoutMs = 10000;
 const calleeNames = new Set(['fetch', 'request', 'get', 'stream', 'pipeline', 'post', 'put', 'delete', 'patch', 'head', 'options', 'create']);
@@ -50,7 +51,7 @@ export const requestWithoutTimeoutRule: Rule = {
 type OptionsState = 'bounded' | 'missing' | 'unknown';
 
 function checkCall(ctx: RuleContext, call: ts.CallExpression, fixer: Fixer, importsClient: boolean): void {
-  const callee = skipOuter(call.expression);
+  const callee = skipOuterExpressions(call.expression);
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   if (name === undefined) return;
   // Only the global fetch needs no import; any other client is imported (possibly renamed: `fetch as undiciFetch`) by this file.
@@ -138,14 +139,14 @@ function checkAxios(ctx: RuleContext, call: ts.CallExpression, callee: ts.Expres
 }
 
 function checkNew(ctx: RuleContext, expression: ts.NewExpression, fixer: Fixer): void {
-  const target = skipOuter(expression.expression);
+  const target = skipOuterExpressions(expression.expression);
   const targetName = ts.isIdentifier(target) ? target.text : ts.isPropertyAccessExpression(target) ? target.name.text : undefined;
   const args = expression.arguments;
   if (!targetName || !/ws|websocket/i.test(targetName) || !args?.[0] || ts.isSpreadElement(args[0])) return;
   const ref = ctx.catalogue.resolve(target);
   if (!ref || ref.module !== 'ws' || !['', 'default', 'WebSocket'].includes(ref.name)) return;
   // new WebSocket(address, [protocols], [options]): a second argument that is not a protocol list is the options.
-  const second = args[1] && skipOuter(args[1]);
+  const second = args[1] && skipOuterExpressions(args[1]);
   const isProtocols = second !== undefined && (ts.isArrayLiteralExpression(second) || ts.isStringLiteralLike(second));
   const optionsIndex = second === undefined || !isProtocols ? 1 : 2;
   const options = args[optionsIndex];
@@ -165,7 +166,7 @@ function mayBeGlobalFetch(callee: ts.Expression): boolean {
 
 /** Whether an options argument bounds the request: a key present, all absent, or not an object literal this rule can read. */
 function optionsState(argument: ts.Expression, keys: readonly string[]): OptionsState {
-  const options = skipOuter(argument);
+  const options = skipOuterExpressions(argument);
   if (!ts.isObjectLiteralExpression(options)) return 'unknown';
   for (const property of options.properties) {
     if (ts.isSpreadAssignment(property)) return 'unknown';
@@ -183,7 +184,7 @@ function propertyName(name: ts.PropertyName): string | undefined {
 
 /** A string, template or URL: the target itself, with no options of its own. */
 function isUrlLike(ctx: RuleContext, expression: ts.Expression): boolean {
-  const node = skipOuter(expression);
+  const node = skipOuterExpressions(expression);
   if (ts.isStringLiteralLike(node) || ts.isTemplateExpression(node)) return true;
   if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'URL') return true;
   if (ts.isObjectLiteralExpression(node) || ts.isFunctionLike(node)) return false;
@@ -193,12 +194,12 @@ function isUrlLike(ctx: RuleContext, expression: ts.Expression): boolean {
 }
 
 function isObjectLiteral(expression: ts.Expression): boolean {
-  return ts.isObjectLiteralExpression(skipOuter(expression));
+  return ts.isObjectLiteralExpression(skipOuterExpressions(expression));
 }
 
 function isFunction(ctx: RuleContext, expression: ts.Expression | undefined): boolean {
   if (!expression) return false;
-  const node = skipOuter(expression);
+  const node = skipOuterExpressions(expression);
   if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return true;
   return !ts.isObjectLiteralExpression(node) && ctx.checker.getTypeAtLocation(node).getCallSignatures().length > 0;
 }
@@ -215,7 +216,7 @@ function setsTimeoutLater(call: ts.CallExpression): boolean {
   const visit = (node: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'setTimeout') {
-      const receiver = skipOuter(node.expression.expression);
+      const receiver = skipOuterExpressions(node.expression.expression);
       if (ts.isIdentifier(receiver) && receiver.text === variable) found = true;
     }
     ts.forEachChild(node, visit);
@@ -249,7 +250,7 @@ class Fixer {
       return [{ title, preferred, edits: [{ start, end: start, newText: `{ ${text} }, ` }] }];
     }
     if (argument) {
-      const options = skipOuter(argument);
+      const options = skipOuterExpressions(argument);
       return ts.isObjectLiteralExpression(options) ? [{ title, preferred, edits: [insertProperty(source, options, text)] }] : [];
     }
     if (index !== args.length) return [];
@@ -287,8 +288,3 @@ function insertProperty(source: ts.SourceFile, options: ts.ObjectLiteralExpressi
   return { start: last.end, end: last.end, newText: `,\n${indent}${text}` };
 }
 
-function skipOuter(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isNonNullExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isTypeAssertionExpression(expression)) expression = expression.expression;
-  return expression;
-}

@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type { ApiRef } from '../catalogue';
 import type { FixSpec, Rule, RuleContext } from '../rule';
+import { skipParentheses } from '../expressions';
 
 /** Where a known API takes its signal: the options argument's index, or the last object argument. */
 type OptionsPosition = number | 'last-object';
@@ -112,7 +113,7 @@ function checkCall(ctx: RuleContext, call: ts.CallExpression, sourcesOf: (fn: ts
   } else if (!arg) {
     if (target.index === call.arguments.length) fixes.push(insertArgument(call, `{ ${propertyText(target.property, source, signalText)} }`));
   } else {
-    const options = skipParens(arg);
+    const options = skipParentheses(arg);
     if (!ts.isObjectLiteralExpression(options)) return;
     if (options.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && signalNames.has(propertyNameText(p.name) ?? '')))) return;
     fixes.push(addProperty(ctx, options, propertyText(target.property, source, signalText)));
@@ -146,7 +147,7 @@ function platformTarget(ref: ApiRef, call: ts.CallExpression): SignalTarget | un
   if (position === undefined) return undefined;
   if (position !== 'last-object') return { kind: 'options', index: position, property: 'signal' };
   const last = call.arguments.length - 1;
-  if (last >= 1 && ts.isObjectLiteralExpression(skipParens(call.arguments[last]))) return { kind: 'options', index: last, property: 'signal' };
+  if (last >= 1 && ts.isObjectLiteralExpression(skipParentheses(call.arguments[last]))) return { kind: 'options', index: last, property: 'signal' };
   // No options object (`spawn('ls', ['-l'])`): one goes last, unless an argument may already be options or a callback.
   return call.arguments.every((a) => ts.isArrayLiteralExpression(a) || ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) ? { kind: 'options', index: call.arguments.length, property: 'signal' } : undefined;
 }
@@ -178,7 +179,7 @@ function ownTarget(ctx: RuleContext, call: ts.CallExpression): SignalTarget | un
 function functionOf(declaration: ts.Declaration): ts.FunctionLikeDeclaration | undefined {
   if (ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration) || ts.isFunctionExpression(declaration) || ts.isArrowFunction(declaration)) return declaration;
   if ((ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)) && declaration.initializer) {
-    const init = skipParens(declaration.initializer);
+    const init = skipParentheses(declaration.initializer);
     if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
   }
   return undefined;
@@ -228,7 +229,7 @@ function parameterSources(ctx: RuleContext, fn: ts.SignatureDeclaration): Signal
 
 /** `const controller = new AbortController()`, `const signal = opts.signal`, `const { signal } = init`. */
 function localSources(declaration: ts.VariableDeclaration): SignalSource[] {
-  const init = declaration.initializer && skipParens(declaration.initializer);
+  const init = declaration.initializer && skipParentheses(declaration.initializer);
   if (ts.isIdentifier(declaration.name)) {
     if (init && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'AbortController') return [{ root: declaration.name.text, property: 'signal' }];
     if (signalNames.has(declaration.name.text)) return [{ root: declaration.name.text }];
@@ -251,14 +252,14 @@ function mentionsSignal(args: ts.NodeArray<ts.Expression>, sources: SignalSource
     if (ts.isIdentifier(node) && (signalVariables.has(node.text) || node.text === 'AbortSignal')) return true;
     if (ts.isPropertyAccessExpression(node) && signalNames.has(node.name.text)) return true;
     if (ts.isSpreadAssignment(node) || ts.isSpreadElement(node)) {
-      const spread = skipParens(node.expression);
+      const spread = skipParentheses(node.expression);
       if (ts.isIdentifier(spread) && roots.has(spread.text)) return true;
     }
     if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && signalNames.has(propertyNameText(node.name) ?? '')) return true;
     return ts.forEachChild(node, visit) ?? false;
   };
   return args.some((arg) => {
-    const inner = skipParens(arg);
+    const inner = skipParentheses(arg);
     if (ts.isIdentifier(inner) && roots.has(inner.text)) return true;
     return visit(arg);
   });
@@ -343,8 +344,3 @@ function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
   return undefined;
 }
 
-function skipParens(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression)) expression = expression.expression;
-  return expression;
-}

@@ -5,6 +5,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { indentationAt, indentedLines, indentUnit, lineStartOf } from './fixText';
+import { skipOuterExpressions } from '../expressions';
 
 const otelModule = '@opentelemetry/api';
 
@@ -72,14 +73,14 @@ function isOtelSpanType(type: ts.Type): boolean {
 
 /** `trace.getTracer(...)` itself, a local initialised with it, or a receiver conventionally named `tracer`. */
 function isTracerLike(ctx: RuleContext, receiver: ts.Expression): boolean {
-  const expression = skipOuter(receiver);
+  const expression = skipOuterExpressions(receiver);
   if (isGetTracerCall(ctx, expression)) return true;
   const name = ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : undefined;
   if (name === undefined) return false;
   if (/tracer$/i.test(name)) return true;
   if (!ts.isIdentifier(expression)) return false;
   const declaration = ctx.checker.getSymbolAtLocation(expression)?.valueDeclaration;
-  return declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined && isGetTracerCall(ctx, skipOuter(declaration.initializer));
+  return declaration !== undefined && ts.isVariableDeclaration(declaration) && declaration.initializer !== undefined && isGetTracerCall(ctx, skipOuterExpressions(declaration.initializer));
 }
 
 function isGetTracerCall(ctx: RuleContext, expression: ts.Expression): boolean {
@@ -186,7 +187,7 @@ function mentions(ctx: RuleContext, root: ts.Node, span: ts.Symbol): boolean {
 
 /** `span.end(...)` or `span?.end(...)`. */
 function isEndCall(ctx: RuleContext, node: ts.Node, span: ts.Symbol): node is ts.CallExpression {
-  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'end' && isSpanReference(ctx, skipOuter(node.expression.expression), span);
+  return ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'end' && isSpanReference(ctx, skipOuterExpressions(node.expression.expression), span);
 }
 
 /**
@@ -427,9 +428,9 @@ class SpanFlow {
    * except the calls that run a callback (`context.with`, `startActiveSpan`).
    */
   private isSafeCall(call: ts.CallExpression): boolean {
-    const callee = skipOuter(call.expression);
+    const callee = skipOuterExpressions(call.expression);
     if (ts.isPropertyAccessExpression(callee)) {
-      const receiver = skipOuter(callee.expression);
+      const receiver = skipOuterExpressions(callee.expression);
       if (isSpanReference(this.ctx, receiver, this.span)) return true;
       if (ts.isIdentifier(receiver) && receiver.text === 'console') return true;
     }
@@ -463,12 +464,6 @@ function jumpTarget(node: ts.BreakOrContinueStatement): ts.Node | undefined {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
-}
-
-function skipOuter(expression: ts.Expression): ts.Expression {
-  let node = expression;
-  while (ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node)) node = node.expression;
-  return node;
 }
 
 // ---- The fix ----

@@ -9,6 +9,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { canAwaitHere, cannotReturnThenable, isThenable, needsParensForAwait, needsParensForMember } from './floatingPromise';
+import { skipOuterExpressions } from '../expressions';
 
 export const unawaitedPromiseVariableRule: Rule = {
   id: 'unawaited-promise-variable',
@@ -70,9 +71,9 @@ const keyedRetrievalMethods = new Set(['get', 'peek']);
  * rejection handler are left out before the checker is asked.
  */
 function createsUnhandledPromise(node: ts.Expression): boolean {
-  const expression = skipWrappers(node);
+  const expression = skipOuterExpressions(node);
   if (ts.isConditionalExpression(expression)) {
-    const branches = [expression.whenTrue, expression.whenFalse].map(skipWrappers);
+    const branches = [expression.whenTrue, expression.whenFalse].map(skipOuterExpressions);
     return branches.some(createsUnhandledPromise) && branches.every((b) => createsUnhandledPromise(b) || isNullish(b));
   }
   // Of constructors only `new Promise(…)`: asking the type of every `new Map()` costs more than the rare thenable class finds.
@@ -81,12 +82,12 @@ function createsUnhandledPromise(node: ts.Expression): boolean {
   if (!ts.isCallExpression(expression)) return false;
   let call: ts.CallExpression = expression;
   // `p.finally(f)` rejects when `p` does.
-  while (ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'finally' && ts.isCallExpression(skipWrappers(call.expression.expression))) {
-    call = skipWrappers(call.expression.expression) as ts.CallExpression;
+  while (ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'finally' && ts.isCallExpression(skipOuterExpressions(call.expression.expression))) {
+    call = skipOuterExpressions(call.expression.expression) as ts.CallExpression;
   }
   const callee = call.expression;
   // A plain IIFE (`(() => { … })()`) computes a value; its type would cost inferring the body.
-  const invoked = skipWrappers(callee);
+  const invoked = skipOuterExpressions(callee);
   if ((ts.isArrowFunction(invoked) || ts.isFunctionExpression(invoked)) && !isAsyncFunction(invoked)) return false;
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
@@ -101,7 +102,7 @@ function createsUnhandledPromise(node: ts.Expression): boolean {
 function holdsPromise(ctx: RuleContext, declaration: Candidate['declaration']): boolean {
   const checker = ctx.checker;
   if (declaration.type) return isThenable(checker, checker.getTypeFromTypeNode(declaration.type));
-  const initializer = skipWrappers(declaration.initializer);
+  const initializer = skipOuterExpressions(declaration.initializer);
   if (isAsyncIife(initializer)) return true;
   if (cannotBeThenable(checker, initializer)) return false;
   if (isCollectionLookup(ctx, initializer)) return false;
@@ -110,7 +111,7 @@ function holdsPromise(ctx: RuleContext, declaration: Candidate['declaration']): 
 
 /** Settled from the callees' declared return types, without resolving the calls. */
 function cannotBeThenable(checker: ts.TypeChecker, expression: ts.Expression): boolean {
-  if (ts.isConditionalExpression(expression)) return [expression.whenTrue, expression.whenFalse].map(skipWrappers).every((branch) => isNullish(branch) || cannotBeThenable(checker, branch));
+  if (ts.isConditionalExpression(expression)) return [expression.whenTrue, expression.whenFalse].map(skipOuterExpressions).every((branch) => isNullish(branch) || cannotBeThenable(checker, branch));
   if (!ts.isCallExpression(expression)) return false;
   return cannotReturnThenable(checker, expression) || returnsOnlyPrimitives(checker, expression);
 }
@@ -142,20 +143,12 @@ function isAsyncFunction(fn: ts.ArrowFunction | ts.FunctionExpression): boolean 
 /** `(async () => { … })()` is a promise: no need to infer its body's type. */
 function isAsyncIife(expression: ts.Expression): boolean {
   if (!ts.isCallExpression(expression)) return false;
-  const invoked = skipWrappers(expression.expression);
+  const invoked = skipOuterExpressions(expression.expression);
   return (ts.isArrowFunction(invoked) || ts.isFunctionExpression(invoked)) && isAsyncFunction(invoked);
 }
 
 function isNullish(expression: ts.Expression): boolean {
   return expression.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(expression) && expression.text === 'undefined');
-}
-
-function skipWrappers(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isNonNullExpression(expression) || ts.isTypeAssertionExpression(expression)) {
-    expression = expression.expression;
-  }
-  return expression;
 }
 
 /**
@@ -329,7 +322,7 @@ function isEndless(node: ts.IterationStatement): boolean {
 }
 
 function describeInitializer(ctx: RuleContext, initializer: ts.Expression): string {
-  const inner = skipWrappers(initializer);
+  const inner = skipOuterExpressions(initializer);
   if (ts.isCallExpression(inner)) {
     const callee = inner.expression.getText(ctx.sourceFile);
     return `the promise returned by \`${callee.length > 60 ? `${callee.slice(0, 57)}...` : callee}(…)\``;

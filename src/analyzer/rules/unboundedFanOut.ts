@@ -5,6 +5,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { freshName, indentationAt, isInAsyncFunction } from './fixText';
+import { skipOuterExpressions } from '../expressions';
 
 const combinators = new Set(['all', 'allSettled', 'any', 'race']);
 /** Array (and string-splitting) methods whose result is as large as their receiver. */
@@ -51,9 +52,9 @@ interface FanOut {
 }
 
 function checkCall(ctx: RuleContext, call: ts.CallExpression, batchSize: number): void {
-  const callee = skipOuter(call.expression);
+  const callee = skipOuterExpressions(call.expression);
   if (!ts.isPropertyAccessExpression(callee) || !combinators.has(callee.name.text)) return;
-  const receiver = skipOuter(callee.expression);
+  const receiver = skipOuterExpressions(callee.expression);
   const isPromiseName = (ts.isIdentifier(receiver) && receiver.text === 'Promise') || (ts.isPropertyAccessExpression(receiver) && receiver.name.text === 'Promise');
   if (!isPromiseName || call.arguments.length !== 1) return;
   const fanOut = findFanOut(ctx, call.arguments[0]);
@@ -71,7 +72,7 @@ function checkCall(ctx: RuleContext, call: ts.CallExpression, batchSize: number)
 
 /** The unbounded collection the argument's promises are made from, or undefined when it is bounded or unknown. */
 function findFanOut(ctx: RuleContext, argument: ts.Expression): FanOut | undefined {
-  const expression = skipOuter(argument);
+  const expression = skipOuterExpressions(argument);
   if (ts.isArrayLiteralExpression(expression)) {
     for (const element of expression.elements) {
       if (!ts.isSpreadElement(element)) continue;
@@ -93,7 +94,7 @@ function findFanOut(ctx: RuleContext, argument: ts.Expression): FanOut | undefin
 /** `xs.map(fn)`, `xs.flatMap(fn)`, `Array.from(xs, fn)`: the collection and the callback making each promise. */
 function mappedCollection(expression: ts.Expression): { collection: ts.Expression; callback: ts.Expression } | undefined {
   if (!ts.isCallExpression(expression)) return undefined;
-  const callee = skipOuter(expression.expression);
+  const callee = skipOuterExpressions(expression.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const method = callee.name.text;
   if ((method === 'map' || method === 'flatMap') && expression.arguments.length >= 1) {
@@ -107,10 +108,10 @@ function mappedCollection(expression: ts.Expression): { collection: ts.Expressio
 
 /** A callback that only reads a field (`(job) => job.done`) collects promises that already exist. */
 function createsWork(callback: ts.Expression): boolean {
-  const fn = skipOuter(callback);
+  const fn = skipOuterExpressions(callback);
   if (!ts.isArrowFunction(fn) || !ts.isExpression(fn.body)) return true;
-  let body = skipOuter(fn.body);
-  while (ts.isPropertyAccessExpression(body) || ts.isElementAccessExpression(body)) body = skipOuter(body.expression);
+  let body = skipOuterExpressions(fn.body);
+  while (ts.isPropertyAccessExpression(body) || ts.isElementAccessExpression(body)) body = skipOuterExpressions(body.expression);
   return !(ts.isIdentifier(body) || ts.isLiteralExpression(body) || body.kind === ts.SyntaxKind.ThisKeyword);
 }
 
@@ -120,11 +121,11 @@ function isLimited(ctx: RuleContext, callback: ts.Expression): boolean {
   const visit = (node: ts.Node): void => {
     if (limited) return;
     if (ts.isCallExpression(node)) {
-      const callee = skipOuter(node.expression);
+      const callee = skipOuterExpressions(node.expression);
       const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
       if (name === 'acquire' || name === 'runExclusive' || name === 'schedule') limited = true;
       else if (ts.isIdentifier(callee) && (limiterNames.test(callee.text) || isLimiterInstance(ctx, callee))) limited = true;
-      else if (ts.isPropertyAccessExpression(callee) && name === 'add' && ts.isIdentifier(skipOuter(callee.expression)) && limiterNames.test((skipOuter(callee.expression) as ts.Identifier).text)) limited = true;
+      else if (ts.isPropertyAccessExpression(callee) && name === 'add' && ts.isIdentifier(skipOuterExpressions(callee.expression)) && limiterNames.test((skipOuterExpressions(callee.expression) as ts.Identifier).text)) limited = true;
     }
     ts.forEachChild(node, visit);
   };
@@ -135,7 +136,7 @@ function isLimited(ctx: RuleContext, callback: ts.Expression): boolean {
 /** `const run = pLimit(4)`: a local made by p-limit (resolved through the catalogue). */
 function isLimiterInstance(ctx: RuleContext, identifier: ts.Identifier): boolean {
   const declaration = localDeclaration(ctx, identifier);
-  const init = declaration?.initializer && skipOuter(declaration.initializer);
+  const init = declaration?.initializer && skipOuterExpressions(declaration.initializer);
   if (!init || !ts.isCallExpression(init)) return false;
   const ref = ctx.catalogue.resolve(init.expression);
   return ref?.module === 'p-limit';
@@ -144,7 +145,7 @@ function isLimiterInstance(ctx: RuleContext, identifier: ts.Identifier): boolean
 /** `const ps = xs.map(f)` or `const ps = []; for (const x of xs) ps.push(f(x))`. */
 function fanOutOfVariable(ctx: RuleContext, identifier: ts.Identifier): FanOut | undefined {
   const declaration = localDeclaration(ctx, identifier);
-  const init = declaration?.initializer && skipOuter(declaration.initializer);
+  const init = declaration?.initializer && skipOuterExpressions(declaration.initializer);
   if (!declaration || !init) return undefined;
   if (!ts.isArrayLiteralExpression(init) || init.elements.length > 0) return findFanOut(ctx, init);
   const scope = enclosingFunctionBody(declaration);
@@ -171,7 +172,7 @@ function enclosingLoopCollection(node: ts.Node, scope: ts.Node): ts.Expression |
   for (let current = node.parent; current && current !== scope; current = current.parent) {
     if (ts.isForOfStatement(current) || ts.isForInStatement(current)) return current.expression;
     if (ts.isForStatement(current) && current.condition && ts.isBinaryExpression(current.condition)) {
-      const bound = skipOuter(current.condition.right);
+      const bound = skipOuterExpressions(current.condition.right);
       return ts.isPropertyAccessExpression(bound) && bound.name.text === 'length' ? bound.expression : undefined;
     }
     if (ts.isWhileStatement(current) || ts.isDoStatement(current)) return undefined;
@@ -190,7 +191,7 @@ function enclosingLoopCollection(node: ts.Node, scope: ts.Node): ts.Expression |
  */
 function unboundedOrigin(ctx: RuleContext, node: ts.Expression, depth: number): string | undefined {
   if (depth > 6) return undefined;
-  const expression = skipOuter(node);
+  const expression = skipOuterExpressions(node);
   if (ts.isArrayLiteralExpression(expression)) {
     for (const element of expression.elements) {
       if (ts.isSpreadElement(element)) {
@@ -207,10 +208,10 @@ function unboundedOrigin(ctx: RuleContext, node: ts.Expression, depth: number): 
   }
   if (ts.isAwaitExpression(expression)) return awaitedOrigin;
   if (ts.isCallExpression(expression)) {
-    const callee = skipOuter(expression.expression);
+    const callee = skipOuterExpressions(expression.expression);
     if (ts.isPropertyAccessExpression(callee)) {
       const method = callee.name.text;
-      const receiver = skipOuter(callee.expression);
+      const receiver = skipOuterExpressions(callee.expression);
       if (ts.isIdentifier(receiver) && (receiver.text === 'Object' || receiver.text === 'Array')) {
         return ['keys', 'values', 'entries', 'from'].includes(method) && expression.arguments[0] ? unboundedOrigin(ctx, expression.arguments[0], depth + 1) : undefined;
       }
@@ -252,7 +253,7 @@ function unboundedOrigin(ctx: RuleContext, node: ts.Expression, depth: number): 
  * `Math.min(N, ...)` or a parameter (a worker count chosen by the caller) bounds it.
  */
 function lengthOrigin(ctx: RuleContext, node: ts.Expression, depth: number): string | undefined {
-  const value = skipOuter(node);
+  const value = skipOuterExpressions(node);
   if (ts.isPropertyAccessExpression(value) && value.name.text === 'length') return unboundedOrigin(ctx, value.expression, depth + 1);
   if (ts.isCallExpression(value) && ts.isIdentifier(value.expression) && ['Number', 'parseInt', 'BigInt'].includes(value.expression.text) && value.arguments[0]) {
     return lengthOrigin(ctx, value.arguments[0], depth + 1);
@@ -279,13 +280,13 @@ function bindingSource(element: ts.BindingElement): ts.ParameterDeclaration | ts
 function isConstantSlice(call: ts.CallExpression): boolean {
   const end = call.arguments[1] ?? call.arguments[0];
   if (!end) return false;
-  const value = skipOuter(end);
-  const start = call.arguments.length >= 2 ? skipOuter(call.arguments[0]) : undefined;
+  const value = skipOuterExpressions(end);
+  const start = call.arguments.length >= 2 ? skipOuterExpressions(call.arguments[0]) : undefined;
   // xs.slice(0, 10) and xs.slice(-5) take at most a constant number of elements.
   if (call.arguments.length >= 2 && start !== undefined) {
     if (ts.isNumericLiteral(value)) return ts.isNumericLiteral(start) || ts.isPrefixUnaryExpression(start);
     // xs.slice(i, i + 10): a batch of constant size.
-    return ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.PlusToken && ts.isNumericLiteral(skipOuter(value.right)) && skipOuter(value.left).getText() === start.getText();
+    return ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.PlusToken && ts.isNumericLiteral(skipOuterExpressions(value.right)) && skipOuterExpressions(value.left).getText() === start.getText();
   }
   return ts.isPrefixUnaryExpression(value) && value.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(value.operand);
 }
@@ -312,7 +313,7 @@ function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
 // ---- fixes ----
 
 function fixesFor(ctx: RuleContext, call: ts.CallExpression, combinator: string, batchSize: number): FixSpec[] {
-  const argument = skipOuter(call.arguments[0]);
+  const argument = skipOuterExpressions(call.arguments[0]);
   if (!ts.isCallExpression(argument) || !ts.isPropertyAccessExpression(argument.expression) || argument.expression.name.text !== 'map' || argument.arguments.length !== 1) return [];
   const collection = argument.expression.expression;
   const callback = argument.arguments[0];
@@ -336,7 +337,7 @@ function fixesFor(ctx: RuleContext, call: ts.CallExpression, combinator: string,
 
 /** `const limit = pLimit(N);` before the statement, and each element's work through it. */
 function pLimitFix(ctx: RuleContext, call: ts.CallExpression, callback: ts.Expression, pLimit: string, batchSize: number): FixSpec | undefined {
-  const fn = skipOuter(callback);
+  const fn = skipOuterExpressions(callback);
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && (fn.parameters.length > 1 || fn.parameters.some((p) => p.dotDotDotToken))) return undefined;
   let statement: ts.Node = call;
   while (!ts.isBlock(statement.parent) && !ts.isSourceFile(statement.parent)) {
@@ -360,7 +361,7 @@ function pLimitFix(ctx: RuleContext, call: ts.CallExpression, callback: ts.Expre
 
 /** `async (x) => body` becomes `(x) => limit(async () => body)`; any other callback `(item) => limit(() => f(item))`. */
 function limitedCallback(source: ts.SourceFile, callback: ts.Expression, limit: string): string {
-  const fn = skipOuter(callback);
+  const fn = skipOuterExpressions(callback);
   if (ts.isArrowFunction(fn)) {
     const isAsync = ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
     const head = source.text.slice(isAsync ? fn.modifiers!.end : fn.getStart(source), fn.equalsGreaterThanToken.getStart(source)).trim();
@@ -381,7 +382,7 @@ function batchedLoopFix(ctx: RuleContext, call: ts.CallExpression, combinator: s
   const awaited = call.parent;
   if (!ts.isAwaitExpression(awaited) || !isInAsyncFunction(awaited)) return undefined;
   if (!isSideEffectFree(collection) || !ctx.checker.isArrayType(ctx.checker.getNonNullableType(ctx.checker.getTypeAtLocation(collection)))) return undefined;
-  const fn = skipOuter(callback);
+  const fn = skipOuterExpressions(callback);
   if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || fn.parameters.length > 1 || fn.parameters.some((p) => p.dotDotDotToken)) return undefined;
   if (ts.isFunctionExpression(fn) && /\bthis\b/.test(fn.body.getText(ctx.sourceFile))) return undefined;
   const statement = awaited.parent;
@@ -423,7 +424,7 @@ function resultAnnotation(ctx: RuleContext, awaited: ts.AwaitExpression): string
 }
 
 function isSideEffectFree(expression: ts.Expression): boolean {
-  const node = skipOuter(expression);
+  const node = skipOuterExpressions(expression);
   if (ts.isIdentifier(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isPropertyAccessExpression(node) && !node.questionDotToken && isSideEffectFree(node.expression);
 }
@@ -442,8 +443,3 @@ function importedName(sourceFile: ts.SourceFile, module: string): string | undef
   return undefined;
 }
 
-function skipOuter(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression) || ts.isAsExpression(expression) || ts.isNonNullExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isTypeAssertionExpression(expression)) expression = expression.expression;
-  return expression;
-}

@@ -5,6 +5,7 @@
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { freshName, indentationAt, isInAsyncFunction } from './fixText';
+import { skipParentheses } from '../expressions';
 
 export const unboundedRetryRule: Rule = {
   id: 'unbounded-retry',
@@ -68,14 +69,14 @@ function loopCondition(loop: ts.IterationStatement): ts.Expression | undefined {
 }
 
 function isConstantTrue(expression: ts.Expression): boolean {
-  const node = skipParens(expression);
+  const node = skipParentheses(expression);
   return node.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(node) && Number(node.text) !== 0);
 }
 
 /** `while (!done)` / `while (!result)`: the name the try block sets when it succeeds. */
 function negatedFlag(condition: ts.Expression): string | undefined {
-  const node = skipParens(condition);
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken && ts.isIdentifier(skipParens(node.operand))) return (skipParens(node.operand) as ts.Identifier).text;
+  const node = skipParentheses(condition);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken && ts.isIdentifier(skipParentheses(node.operand))) return (skipParentheses(node.operand) as ts.Identifier).text;
   if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && (node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken)) {
     const right = node.right;
     if (right.kind === ts.SyntaxKind.FalseKeyword || right.kind === ts.SyntaxKind.NullKeyword || right.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isIdentifier(right) && right.text === 'undefined')) return node.left.text;
@@ -168,9 +169,9 @@ function isBounded(root: ts.Node, passedOn: readonly string[] = []): boolean {
     if (ts.isBinaryExpression(node)) {
       const operator = node.operatorToken.kind;
       if (operator === ts.SyntaxKind.PlusEqualsToken || operator === ts.SyntaxKind.MinusEqualsToken) updated.add(counterName(node.left));
-      else if (operator === ts.SyntaxKind.EqualsToken && ts.isBinaryExpression(skipParens(node.right))) {
+      else if (operator === ts.SyntaxKind.EqualsToken && ts.isBinaryExpression(skipParentheses(node.right))) {
         // attempt = attempt + 1
-        const right = skipParens(node.right) as ts.BinaryExpression;
+        const right = skipParentheses(node.right) as ts.BinaryExpression;
         if (right.operatorToken.kind === ts.SyntaxKind.PlusToken || right.operatorToken.kind === ts.SyntaxKind.MinusToken) updated.add(counterName(node.left));
       }
     }
@@ -190,7 +191,7 @@ function isBounded(root: ts.Node, passedOn: readonly string[] = []): boolean {
 }
 
 function counterName(node: ts.Expression): string {
-  const inner = skipParens(node);
+  const inner = skipParentheses(node);
   if (ts.isIdentifier(inner)) return inner.text;
   if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
   return '';
@@ -330,7 +331,7 @@ function changedParameters(fn: NamedFunction, call: ts.CallExpression): string[]
   fn.parameters.forEach((parameter, index) => {
     const argument = call.arguments[index];
     if (!argument || !ts.isIdentifier(parameter.name)) return;
-    const passed = skipParens(argument);
+    const passed = skipParentheses(argument);
     if (!(ts.isIdentifier(passed) && passed.text === parameter.name.text)) names.push(parameter.name.text);
   });
   return names;
@@ -361,7 +362,7 @@ function findSelfCall(root: ts.Node, target: { name: string; method: boolean }):
   const visit = (node: ts.Node): void => {
     if (found || (node !== root && ts.isFunctionLike(node))) return;
     if (ts.isCallExpression(node)) {
-      const callee = skipParens(node.expression);
+      const callee = skipParentheses(node.expression);
       if (target.method && ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword && callee.name.text === target.name) found = node;
       else if (!target.method && ts.isIdentifier(callee) && callee.text === target.name) found = node;
     }
@@ -384,8 +385,3 @@ function hasAwaitBefore(root: ts.Node, call: ts.CallExpression): boolean {
 
 // ---- helpers ----
 
-function skipParens(node: ts.Expression): ts.Expression {
-  let expression = node;
-  while (ts.isParenthesizedExpression(expression)) expression = expression.expression;
-  return expression;
-}

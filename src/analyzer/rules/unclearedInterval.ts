@@ -3,7 +3,8 @@
 // Such a timer runs until the process ends: it keeps the process alive after `server.close()`, keeps
 // its closure (a socket, a cache) in memory, and, started per connection or per request, piles up.
 import { ts } from 'ts-morph';
-import { declarationOf, enclosingFunction, type FunctionWithBody, functionName, InvocationScopes, isFunctionWithBody, isWithin, type RepeatedScope, skipOuterExpressions } from '../invocationScopes';
+import { declarationOf, enclosingFunction, type FunctionWithBody, functionName, InvocationScopes, isFunctionWithBody, isWithin, type RepeatedScope } from '../invocationScopes';
+import { skipOuterExpressions } from '../expressions';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 
 /** Methods that end an object's life: the place to clear its timers. */
