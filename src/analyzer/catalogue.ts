@@ -32,6 +32,8 @@ export function normaliseModule(specifier: string): string {
 
 interface Binding {
   ref: ApiRef;
+  /** `import type { X }`: names a type, never a value. */
+  typeOnly?: boolean;
 }
 
 export class ApiCatalogue {
@@ -47,6 +49,29 @@ export class ApiCatalogue {
   is(expr: ts.Expression, module: string, name: string): boolean {
     const ref = this.resolve(expr);
     return ref !== undefined && ref.module === module && ref.name === name;
+  }
+
+  /** Whether the file imports or requires `module` at its top level (type-only imports included). */
+  importsModule(module: string): boolean {
+    const wanted = normaliseModule(module);
+    for (const binding of this.getBindings().values()) if (binding.ref.module === wanted) return true;
+    return false;
+  }
+
+  /** What an imported local name is bound to (`import { setTimeout as sleep }` -> sleep), if it is one. */
+  importedAs(local: string): ApiRef | undefined {
+    return this.getBindings().get(local)?.ref;
+  }
+
+  /** The local names of the named exports of `module` the file imports (not type-only). */
+  localNames(module: string, exportName?: string): string[] {
+    const wanted = normaliseModule(module);
+    const out: string[] = [];
+    for (const [local, binding] of this.getBindings()) {
+      if (binding.ref.module !== wanted || binding.typeOnly || binding.ref.name === '') continue;
+      if (exportName === undefined ? binding.ref.name !== 'default' : binding.ref.name === exportName) out.push(local);
+    }
+    return out;
   }
 
   /** Resolves an expression to the API it names, or undefined when it is not an import or global. */
@@ -147,13 +172,14 @@ function collectBindings(sourceFile: ts.SourceFile): Map<string, Binding> {
       const module = normaliseModule(statement.moduleSpecifier.text);
       const clause = statement.importClause;
       if (!clause) continue;
-      if (clause.name) bindings.set(clause.name.text, { ref: { module, name: 'default' } });
+      const clauseTypeOnly = clause.isTypeOnly;
+      if (clause.name) bindings.set(clause.name.text, { ref: { module, name: 'default' }, typeOnly: clauseTypeOnly });
       const named = clause.namedBindings;
-      if (named && ts.isNamespaceImport(named)) bindings.set(named.name.text, { ref: { module, name: '' } });
+      if (named && ts.isNamespaceImport(named)) bindings.set(named.name.text, { ref: { module, name: '' }, typeOnly: clauseTypeOnly });
       if (named && ts.isNamedImports(named)) {
         for (const element of named.elements) {
           const imported = (element.propertyName ?? element.name).text;
-          bindings.set(element.name.text, { ref: { module, name: imported } });
+          bindings.set(element.name.text, { ref: { module, name: imported }, typeOnly: clauseTypeOnly || element.isTypeOnly });
         }
       }
     } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference)) {

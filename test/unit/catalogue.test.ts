@@ -76,6 +76,29 @@ unknownThing();
     });
   });
 
+  it('answers which modules a file imports and under which local names', () => {
+    const file = write('untyped/imports.ts', `
+import pMap from 'p-map';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pool } from 'pg';
+import { setInterval as every, setTimeout } from 'timers';
+const express = require('express');
+`);
+    const project = new AnalysedProject(undefined, inferredCompilerOptions(), [file], new FileStore(), ts.createDocumentRegistry(true, undefined, ts.JSDocParsingMode.ParseForTypeInfo));
+    const sourceFile = project.program().getSourceFile(file);
+    assert.ok(sourceFile);
+    const catalogue = new ApiCatalogue(sourceFile, () => undefined);
+    assert.ok(catalogue.importsModule('express'));
+    assert.ok(catalogue.importsModule('node:pg'), 'type-only imports count, and node: is normalised');
+    assert.ok(!catalogue.importsModule('koa'));
+    assert.deepEqual(catalogue.importedAs('sleep'), { module: 'timers/promises', name: 'setTimeout' });
+    assert.equal(catalogue.importedAs('load'), undefined);
+    assert.deepEqual(catalogue.localNames('p-map', 'default'), ['pMap']);
+    assert.deepEqual(catalogue.localNames('timers').sort(), ['every', 'setTimeout']);
+    assert.deepEqual(catalogue.localNames('pg'), [], 'type-only imports name no value');
+    project.dispose();
+  });
+
   it('does not take a local declaration for a global', () => {
     const file = write('untyped/shadow.js', `
 function fetch(url) { return url; }

@@ -39,7 +39,7 @@ export const floatingPromiseRule: Rule = {
   create(ctx) {
     const allowed = parseAllowed(ctx.options.allowedCalls);
     let framework: boolean | undefined;
-    const importsFramework = (): boolean => (framework ??= importsAny(ctx.sourceFile, frameworkModules));
+    const importsFramework = (): boolean => (framework ??= [...frameworkModules].some((module) => ctx.catalogue.importsModule(module)));
     return {
       nodes: {
         [ts.SyntaxKind.ExpressionStatement]: (node) => checkStatement(ctx, node as ts.ExpressionStatement, allowed),
@@ -356,27 +356,6 @@ function isSafeHost(ctx: RuleContext, call: ts.CallExpression | ts.NewExpression
   // `it.only(...)`, `describe.each(table)(...)`, `test.skip(...)`: the chain's root names the test function.
   while (ts.isPropertyAccessExpression(callee) || ts.isCallExpression(callee)) callee = skipParentheses(callee.expression);
   return ts.isIdentifier(callee) && testFunctionNames.has(callee.text);
-}
-
-function importsAny(sourceFile: ts.SourceFile, modules: ReadonlySet<string>): boolean {
-  for (const statement of sourceFile.statements) {
-    if ((ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) && modules.has(statement.moduleSpecifier.text)) return true;
-    if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference) && ts.isStringLiteral(statement.moduleReference.expression) && modules.has(statement.moduleReference.expression.text)) return true;
-    if (ts.isVariableStatement(statement)) {
-      for (const declaration of statement.declarationList.declarations) {
-        let init = declaration.initializer;
-        while (init && (ts.isCallExpression(init) || ts.isPropertyAccessExpression(init))) {
-          if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require') {
-            const arg = init.arguments[0];
-            if (arg && ts.isStringLiteralLike(arg) && modules.has(arg.text)) return true;
-            break;
-          }
-          init = init.expression;
-        }
-      }
-    }
-  }
-  return false;
 }
 
 /**

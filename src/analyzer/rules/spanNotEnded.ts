@@ -21,7 +21,7 @@ export const spanNotEndedRule: Rule = {
   },
   create(ctx) {
     let importsOtel: boolean | undefined;
-    const fileImportsOtel = (): boolean => (importsOtel ??= importsModule(ctx.sourceFile, otelModule));
+    const fileImportsOtel = (): boolean => (importsOtel ??= ctx.catalogue.importsModule(otelModule));
     return {
       nodes: {
         [ts.SyntaxKind.CallExpression]: (node) => checkCall(ctx, node as ts.CallExpression, fileImportsOtel),
@@ -87,24 +87,6 @@ function isGetTracerCall(ctx: RuleContext, expression: ts.Expression): boolean {
   if (!ts.isCallExpression(expression)) return false;
   const ref = ctx.catalogue.resolve(expression.expression);
   return ref?.module === otelModule && /(^|\.)getTracer$/.test(ref.name);
-}
-
-function importsModule(sourceFile: ts.SourceFile, module: string): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      found = node.moduleSpecifier.text === module;
-      return;
-    }
-    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
-      found = node.arguments[0].text === module;
-      if (found) return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(sourceFile);
-  return found;
 }
 
 // ---- Where the span goes ----

@@ -318,7 +318,7 @@ function fixesFor(ctx: RuleContext, call: ts.CallExpression, combinator: string,
   const collection = argument.expression.expression;
   const callback = argument.arguments[0];
   const text = (node: ts.Node): string => node.getText(ctx.sourceFile);
-  const pMap = importedName(ctx.sourceFile, 'p-map');
+  const pMap = ctx.catalogue.localNames('p-map', 'default')[0];
   if (pMap && combinator === 'all') {
     return [{
       title: `Run at most ${batchSize} at once with p-map`,
@@ -326,7 +326,7 @@ function fixesFor(ctx: RuleContext, call: ts.CallExpression, combinator: string,
       edits: [{ start: call.getStart(ctx.sourceFile), end: call.end, newText: `${pMap}(${text(collection)}, ${text(callback)}, { concurrency: ${batchSize} })` }],
     }];
   }
-  const pLimit = importedName(ctx.sourceFile, 'p-limit');
+  const pLimit = ctx.catalogue.localNames('p-limit', 'default')[0];
   if (pLimit && combinator === 'all') {
     const limited = pLimitFix(ctx, call, callback, pLimit, batchSize);
     if (limited) return [limited];
@@ -427,19 +427,5 @@ function isSideEffectFree(expression: ts.Expression): boolean {
   const node = skipOuterExpressions(expression);
   if (ts.isIdentifier(node) || node.kind === ts.SyntaxKind.ThisKeyword) return true;
   return ts.isPropertyAccessExpression(node) && !node.questionDotToken && isSideEffectFree(node.expression);
-}
-
-/** The local name of a package's default import or require, if the file has one. */
-function importedName(sourceFile: ts.SourceFile, module: string): string | undefined {
-  for (const statement of sourceFile.statements) {
-    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier) && statement.moduleSpecifier.text === module && !statement.importClause?.isTypeOnly) {
-      const clause = statement.importClause;
-      if (clause?.name) return clause.name.text;
-      const named = clause?.namedBindings;
-      const element = named && ts.isNamedImports(named) ? named.elements.find((e) => (e.propertyName ?? e.name).text === 'default') : undefined;
-      if (element) return element.name.text;
-    }
-  }
-  return undefined;
 }
 

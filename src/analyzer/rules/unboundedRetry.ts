@@ -236,7 +236,7 @@ function loopFix(ctx: RuleContext, loop: ts.IterationStatement, tryStatement: ts
   const declaration = catchClause.variableDeclaration;
   if (declaration && (!ts.isIdentifier(declaration.name) || declaration.type)) return [];
   const source = ctx.sourceFile;
-  const sleep = sleepExpression(source);
+  const sleep = sleepExpression(ctx);
   if (!sleep) return [];
   const loopText = loop.getText(source);
   const attempt = freshName(loopText, 'attempt');
@@ -260,17 +260,10 @@ function loopFix(ctx: RuleContext, loop: ts.IterationStatement, tryStatement: ts
 }
 
 /** How to wait `ms` here: the global setTimeout, or timers/promises' when the file imports it under that name. */
-function sleepExpression(sourceFile: ts.SourceFile): ((ms: string) => string) | undefined {
-  for (const statement of sourceFile.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    const named = statement.importClause?.namedBindings;
-    if (!named || !ts.isNamedImports(named)) continue;
-    const element = named.elements.find((e) => e.name.text === 'setTimeout');
-    if (!element) continue;
-    const module = statement.moduleSpecifier.text.replace(/^node:/, '');
-    return module === 'timers/promises' && (element.propertyName ?? element.name).text === 'setTimeout' ? (ms) => `setTimeout(${ms})` : undefined;
-  }
-  if (/\b(const|let|var|function)\s+setTimeout\b/.test(sourceFile.text)) return undefined;
+function sleepExpression(ctx: RuleContext): ((ms: string) => string) | undefined {
+  const imported = ctx.catalogue.importedAs('setTimeout');
+  if (imported) return imported.module === 'timers/promises' && imported.name === 'setTimeout' ? (ms) => `setTimeout(${ms})` : undefined;
+  if (/\b(const|let|var|function)\s+setTimeout\b/.test(ctx.sourceFile.text)) return undefined;
   return (ms) => `new Promise((resolve) => setTimeout(resolve, ${ms}))`;
 }
 

@@ -29,7 +29,7 @@ export const unclearedIntervalRule: Rule = {
   create(ctx) {
     let scopes: InvocationScopes | undefined;
     const getScopes = (): InvocationScopes => (scopes ??= new InvocationScopes(ctx.sourceFile, ctx.catalogue));
-    const timerNames = new Set(['setInterval', 'setTimeout', ...importedTimerAliases(ctx.sourceFile)]);
+    const timerNames = new Set(['setInterval', 'setTimeout', ...ctx.catalogue.localNames('timers')]);
     return {
       nodes: {
         [ts.SyntaxKind.CallExpression]: (node) => checkCall(ctx, node as ts.CallExpression, timerNames, getScopes),
@@ -37,17 +37,6 @@ export const unclearedIntervalRule: Rule = {
     };
   },
 };
-
-/** Local names of `node:timers`' setInterval/setTimeout (`import { setInterval as every }`), for the cheap filter. */
-function importedTimerAliases(sourceFile: ts.SourceFile): string[] {
-  const aliases: string[] = [];
-  for (const statement of sourceFile.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || !/^(node:)?timers$/.test(statement.moduleSpecifier.text)) continue;
-    const named = statement.importClause?.namedBindings;
-    if (named && ts.isNamedImports(named)) aliases.push(...named.elements.map((element) => element.name.text));
-  }
-  return aliases;
-}
 
 function checkCall(ctx: RuleContext, call: ts.CallExpression, timerNames: ReadonlySet<string>, getScopes: () => InvocationScopes): void {
   const callee = skipOuterExpressions(call.expression);
