@@ -1,7 +1,9 @@
 // Text helpers for fixes that write code: indentation as the file writes it (moving statements one
-// level deeper leaves lines inside multi-line template literals as they are), fresh names, and
-// where `await` may be written.
+// level deeper leaves lines inside multi-line template literals as they are), fresh names, where
+// `await` may be written, and when an expression needs parentheses to take `await` or a member.
 import { ts } from 'ts-morph';
+import { skipParentheses } from '../expressions';
+import type { RuleContext } from '../rule';
 
 /** The whitespace before the first token on the line holding `position`. */
 export function indentationAt(sourceFile: ts.SourceFile, position: number): string {
@@ -66,4 +68,41 @@ export function isInAsyncFunction(node: ts.Node): boolean {
     }
   }
   return false;
+}
+
+/**
+ * `await` is legal and changes nothing callers rely on only inside a function that is already async,
+ * or at the top level of an ES module compiled for a target that allows top-level await.
+ */
+export function canAwaitHere(ctx: RuleContext, node: ts.Node): boolean {
+  for (let current: ts.Node = node.parent; current; current = current.parent) {
+    if (ts.isFunctionLike(current)) {
+      if (ts.isClassStaticBlockDeclaration(current)) return false;
+      const modifiers = ts.canHaveModifiers(current) ? ts.getModifiers(current) : undefined;
+      const isAsync = modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
+      const isGenerator = 'asteriskToken' in current && current.asteriskToken !== undefined;
+      return isAsync && !isGenerator;
+    }
+    if (ts.isClassStaticBlockDeclaration(current)) return false;
+    if (ts.isSourceFile(current)) return allowsTopLevelAwait(ctx);
+  }
+  return false;
+}
+
+function allowsTopLevelAwait(ctx: RuleContext): boolean {
+  if (ctx.moduleFormat !== 'esm') return false;
+  const { module, target } = ctx.compilerOptions;
+  const moduleOk = module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Preserve || (module !== undefined && module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext);
+  const targetOk = target === undefined || target >= ts.ScriptTarget.ES2017;
+  return moduleOk && targetOk;
+}
+
+export function needsParensForAwait(expression: ts.Expression): boolean {
+  const inner = skipParentheses(expression);
+  if (inner !== expression) return false;
+  return !(ts.isCallExpression(inner) || ts.isNewExpression(inner) || ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner) || ts.isTaggedTemplateExpression(inner));
+}
+
+export function needsParensForMember(expression: ts.Expression): boolean {
+  return !(ts.isCallExpression(expression) || ts.isIdentifier(expression) || ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression) || ts.isParenthesizedExpression(expression));
 }

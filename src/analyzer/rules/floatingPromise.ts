@@ -4,9 +4,10 @@
 // Also an async callback passed where its promise is ignored (`forEach`, timers, listeners, a
 // `new Promise` executor, any parameter typed as returning void): the same rejection, with nowhere to go.
 import { ts } from 'ts-morph';
-import type { FixSpec, Rule, RuleContext } from '../rule';
-import { indentationAt, indentedLines, indentUnit, lineStartOf } from './fixText';
 import { skipParentheses } from '../expressions';
+import type { FixSpec, Rule, RuleContext } from '../rule';
+import { cannotReturnThenable, isThenable } from '../thenables';
+import { canAwaitHere, indentationAt, indentedLines, indentUnit, lineStartOf, needsParensForAwait, needsParensForMember } from './fixText';
 
 /** Calls whose promise is meant to float: node:test's test functions (they report their own failures). */
 const builtinAllowed: ReadonlyArray<{ module: string; names: readonly string[] }> = [
@@ -146,25 +147,6 @@ function findUnhandled(ctx: RuleContext, node: ts.Expression, allowed: AllowedCa
   return expression;
 }
 
-/**
- * The cheap question first: can any signature of the callee return a thenable? Asking for the
- * callee's type avoids resolving the call (overloads, argument inference), which is most of what a
- * call's type costs. Only a signature whose declared return type has no `then` and no type
- * parameters settles it; anything else goes to the full check.
- */
-export function cannotReturnThenable(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
-  const signatures = checker.getTypeAtLocation(call.expression).getCallSignatures();
-  if (signatures.length === 0) return false;
-  return signatures.every((signature) => isSettledNonThenable(checker.getReturnTypeOfSignature(signature)));
-}
-
-function isSettledNonThenable(type: ts.Type): boolean {
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Instantiable)) return false;
-  if (type.isUnionOrIntersection()) return type.types.every(isSettledNonThenable);
-  if (type.flags & (primitiveFlags | ts.TypeFlags.Never)) return true;
-  return type.getProperty('then') === undefined;
-}
-
 function hasRejectionHandler(checker: ts.TypeChecker, call: ts.CallExpression): boolean {
   const callee = skipParentheses(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return false;
@@ -191,52 +173,6 @@ function isAllowedCall(ctx: RuleContext, callee: ts.Expression, allowed: Allowed
   return allowed.byModule.get(ref.module)?.has(ref.name) ?? false;
 }
 
-const primitiveFlags = ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.ESSymbolLike | ts.TypeFlags.EnumLike | ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void;
-
-/** A type is thenable when it, or any member of a union, has a callable `then` (any and unknown are not). */
-export function isThenable(checker: ts.TypeChecker, type: ts.Type): boolean {
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never)) return false;
-  if (type.isUnion()) return type.types.some((member) => isThenable(checker, member));
-  if (type.flags & primitiveFlags) return false;
-  const then = type.getProperty('then');
-  if (!then) return false;
-  const thenType = checker.getTypeOfSymbol(then);
-  return thenType.getCallSignatures().length > 0 || (thenType.isUnion() && thenType.types.some((t) => t.getCallSignatures().length > 0));
-}
-
-/**
- * `await` is legal and changes nothing callers rely on only inside a function that is already async,
- * or at the top level of an ES module compiled for a target that allows top-level await.
- */
-export function canAwaitHere(ctx: RuleContext, node: ts.Node): boolean {
-  for (let current: ts.Node = node.parent; current; current = current.parent) {
-    if (ts.isFunctionLike(current)) {
-      if (ts.isClassStaticBlockDeclaration(current)) return false;
-      const modifiers = ts.canHaveModifiers(current) ? ts.getModifiers(current) : undefined;
-      const isAsync = modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
-      const isGenerator = 'asteriskToken' in current && current.asteriskToken !== undefined;
-      return isAsync && !isGenerator;
-    }
-    if (ts.isClassStaticBlockDeclaration(current)) return false;
-    if (ts.isSourceFile(current)) return allowsTopLevelAwait(ctx);
-  }
-  return false;
-}
-
-function allowsTopLevelAwait(ctx: RuleContext): boolean {
-  if (ctx.moduleFormat !== 'esm') return false;
-  const { module, target } = ctx.compilerOptions;
-  const moduleOk = module === ts.ModuleKind.ES2022 || module === ts.ModuleKind.ESNext || module === ts.ModuleKind.Preserve || (module !== undefined && module >= ts.ModuleKind.Node16 && module <= ts.ModuleKind.NodeNext);
-  const targetOk = target === undefined || target >= ts.ScriptTarget.ES2017;
-  return moduleOk && targetOk;
-}
-
-export function needsParensForAwait(expression: ts.Expression): boolean {
-  const inner = skipParentheses(expression);
-  if (inner !== expression) return false;
-  return !(ts.isCallExpression(inner) || ts.isNewExpression(inner) || ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner) || ts.isTaggedTemplateExpression(inner));
-}
-
 /** `void expr.catch((error) => { console.error(error); })`: detached on purpose, rejection still seen. */
 function detachFix(ctx: RuleContext, expression: ts.Expression): FixSpec {
   const start = expression.getStart(ctx.sourceFile);
@@ -251,10 +187,6 @@ function detachFix(ctx: RuleContext, expression: ts.Expression): FixSpec {
     preferred: false,
     edits: [{ start, end: expression.end, newText: `void ${handled}` }],
   };
-}
-
-export function needsParensForMember(expression: ts.Expression): boolean {
-  return !(ts.isCallExpression(expression) || ts.isIdentifier(expression) || ts.isPropertyAccessExpression(expression) || ts.isElementAccessExpression(expression) || ts.isParenthesizedExpression(expression));
 }
 
 function describe(ctx: RuleContext, expression: ts.Expression): string {

@@ -7,9 +7,10 @@
 // handling it, and constructs it does not model precisely end the search without a finding. Only
 // a variable that the analysis finds leaking is shown to the type checker.
 import { ts } from 'ts-morph';
-import type { FixSpec, Rule, RuleContext } from '../rule';
-import { canAwaitHere, cannotReturnThenable, isThenable, needsParensForAwait, needsParensForMember } from './floatingPromise';
 import { skipOuterExpressions } from '../expressions';
+import type { FixSpec, Rule, RuleContext } from '../rule';
+import { cannotReturnThenable, isThenable } from '../thenables';
+import { canAwaitHere, needsParensForAwait, needsParensForMember } from './fixText';
 
 export const unawaitedPromiseVariableRule: Rule = {
   id: 'unawaited-promise-variable',
