@@ -1,7 +1,7 @@
 // Runs the enabled rules over one source file in a single walk, applies severities and suppressions,
 // and turns the rules' reports into findings with ranges and fixes.
 import { ts } from 'ts-morph';
-import type { RulesSettings, SeverityLevel } from '../shared/settings';
+import { defaultDeployment, type DeploymentSettings, type RulesSettings, type SeverityLevel } from '../shared/settings';
 import { ApiCatalogue } from './catalogue';
 import type { Finding, Fix, Range, Severity } from './findings';
 import { ruleIds, rules as registeredRules } from './registry';
@@ -23,6 +23,8 @@ export interface AnalyseFileInput {
   program: ts.Program;
   sourceFile: ts.SourceFile;
   settings: RulesSettings;
+  /** Defaults to the declared defaults of the deployment settings. */
+  deployment?: DeploymentSettings;
   token?: CancellationToken;
   /** Receives internal errors of a rule; the other rules go on. */
   onRuleError?: (rule: string, error: unknown) => void;
@@ -84,6 +86,7 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
       isJavaScript,
       moduleFormat: input.moduleFormat,
       options: ruleOptions(rule, settings),
+      deployment: input.deployment ?? defaultDeployment,
       report,
     };
     try {

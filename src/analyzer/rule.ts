@@ -2,6 +2,7 @@
 // Rules are listed explicitly in registry.ts; the engine walks each file once and dispatches nodes.
 import type { ts } from 'ts-morph';
 import type { ApiCatalogue } from './catalogue';
+import type { DeploymentSettings } from '../shared/settings';
 import type { Fix, Severity } from './findings';
 
 export type RuleFamily = 'async' | 'cancellation' | 'pools' | 'keep-alive' | 'engine';
@@ -55,6 +56,8 @@ export interface RuleContext {
   readonly moduleFormat: 'esm' | 'cjs';
   /** Options merged over the declared defaults. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Where the service runs (load balancer, upstreams, pool bounds), from the `bounded` settings. */
+  readonly deployment: Readonly<DeploymentSettings>;
   report(spec: ReportSpec): void;
 }
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { minimatch } from 'minimatch';
 import { ts } from 'ts-morph';
-import { defaultExclude, type RulesSettings } from '../shared/settings';
+import { defaultDeployment, defaultExclude, type DeploymentSettings, type RulesSettings } from '../shared/settings';
 import { type ConfigProblem, inferredCompilerOptions, type ParsedConfig, parseConfig } from './configLoader';
 import { analyseSourceFile, type CancellationToken, effectiveSeverity } from './engine';
 import type { Finding } from './findings';
@@ -25,6 +25,7 @@ export interface WorkspaceOptions {
   /** Workspace folders; paths outside them are still analysed when asked for. */
   roots: string[];
   settings?: RulesSettings;
+  deployment?: DeploymentSettings;
   /** Glob patterns relative to a root; defaults to node_modules, dist, out, build, .git. */
   exclude?: readonly string[];
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -41,6 +42,7 @@ export interface FileAnalysis {
 export class AnalysisWorkspace {
   private readonly roots: string[];
   private settings: RulesSettings;
+  private deployment: DeploymentSettings;
   private exclude: readonly string[];
   private readonly log: NonNullable<WorkspaceOptions['log']>;
   /** Config file -> loaded project (undefined when its JSON is broken). */
@@ -59,13 +61,15 @@ export class AnalysisWorkspace {
   constructor(options: WorkspaceOptions) {
     this.roots = options.roots.map((r) => path.resolve(r));
     this.settings = options.settings ?? {};
+    this.deployment = options.deployment ?? defaultDeployment;
     this.exclude = options.exclude ?? defaultExclude;
     this.log = options.log ?? (() => undefined);
   }
 
-  setSettings(settings: RulesSettings, exclude?: readonly string[]): void {
+  setSettings(settings: RulesSettings, exclude?: readonly string[], deployment?: DeploymentSettings): void {
     this.settings = settings;
     if (exclude) this.exclude = exclude;
+    if (deployment) this.deployment = deployment;
   }
 
   /** The editor's text for an open file. */
@@ -147,6 +151,7 @@ export class AnalysisWorkspace {
       program,
       sourceFile,
       settings: this.settings,
+      deployment: this.deployment,
       token,
       moduleFormat: this.moduleFormats.formatOf(sourceFile, program.getCompilerOptions()),
       onRuleError: (rule, error) => this.log('error', `rule ${rule} failed on ${absolute}: ${(error as Error)?.stack ?? String(error)}`),

@@ -8,7 +8,7 @@ import { ruleIds } from '../analyzer/registry';
 import type { Finding } from '../analyzer/findings';
 import { applyFixesToText, preferredEdits } from '../analyzer/applyFixes';
 import { AnalysisWorkspace } from '../analyzer/workspace';
-import { isSeverityLevel, type RulesSettings } from '../shared/settings';
+import { defaultDeployment, isLoadBalancerKind, isSeverityLevel, loadBalancerKinds, type DeploymentSettings, type RulesSettings } from '../shared/settings';
 import { formatJson, formatSarif, formatText, type ReportInput } from './formats';
 
 export class UsageError extends Error {}
@@ -19,6 +19,7 @@ export interface CheckOptions {
   format: 'text' | 'json' | 'sarif';
   fix: boolean;
   rules: RulesSettings;
+  deployment: DeploymentSettings;
   maxWarnings?: number;
 }
 
@@ -31,13 +32,22 @@ Options:
   --format text|json|sarif output format (default: text)
   --fix                    apply the preferred fixes and report what changed
   --rule <id>=<severity>   set a rule's severity: off, info, warning, error (repeatable)
+  --load-balancer <kind>   the load balancer in front of the service: aws-alb (default), gcp,
+                           nginx, or custom with --load-balancer-idle-timeout <ms>
+  --upstream-idle-timeout <ms>  idle timeout of the servers the service calls (default 60000)
   --max-warnings <N>       exit 0 when there are no errors and at most N warnings
   -h, --help               show this help
 
 Exit codes: 0 no findings at or above warning, 1 findings remain, 2 usage or configuration error.`;
 
 export function parseCheckArgs(args: string[]): CheckOptions {
-  const options: CheckOptions = { paths: [], format: 'text', fix: false, rules: {} };
+  const options: CheckOptions = { paths: [], format: 'text', fix: false, rules: {}, deployment: { ...defaultDeployment, pools: { ...defaultDeployment.pools } } };
+  const milliseconds = (flag: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a whole number of milliseconds, got "${raw}".`);
+    return n;
+  };
+  let customIdleTimeout = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -74,6 +84,19 @@ export function parseCheckArgs(args: string[]): CheckOptions {
         options.rules[id] = { ...options.rules[id], severity };
         break;
       }
+      case '--load-balancer': {
+        const kind = value();
+        if (!isLoadBalancerKind(kind)) throw new UsageError(`Unknown load balancer "${kind}": use ${loadBalancerKinds.join(', ')}.`);
+        options.deployment.loadBalancer = kind;
+        break;
+      }
+      case '--load-balancer-idle-timeout':
+        options.deployment.loadBalancerIdleTimeoutMs = milliseconds(flag, value());
+        customIdleTimeout = true;
+        break;
+      case '--upstream-idle-timeout':
+        options.deployment.upstreamIdleTimeoutMs = milliseconds(flag, value());
+        break;
       case '--max-warnings': {
         const raw = value();
         const n = Number(raw);
@@ -85,6 +108,9 @@ export function parseCheckArgs(args: string[]): CheckOptions {
         if (arg.startsWith('-')) throw new UsageError(`Unknown option "${arg}".`);
         options.paths.push(arg);
     }
+  }
+  if (customIdleTimeout && options.deployment.loadBalancer !== 'custom') {
+    throw new UsageError('--load-balancer-idle-timeout applies to --load-balancer custom; the others have known idle timeouts.');
   }
   return options;
 }
@@ -101,6 +127,7 @@ export function runCheck(options: CheckOptions, cwd = process.cwd()): CheckResul
   const workspace = new AnalysisWorkspace({
     roots: [cwd],
     settings: options.rules,
+    deployment: options.deployment,
     log: (level, message) => {
       if (level === 'error') stderr.push(`bounded: ${message}`);
     },

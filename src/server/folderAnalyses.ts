@@ -42,10 +42,10 @@ export class FolderAnalysis {
 
   /** Gives the workspace these settings; true when they differ from the ones it had. */
   applySettings(settings: BoundedSettings): boolean {
-    const key = JSON.stringify({ rules: settings.rules, exclude: settings.exclude });
+    const key = JSON.stringify({ rules: settings.rules, exclude: settings.exclude, deployment: settings.deployment });
     if (key === this.applied) return false;
     this.applied = key;
-    this.workspace.setSettings(settings.rules, settings.exclude);
+    this.workspace.setSettings(settings.rules, settings.exclude, settings.deployment);
     this.changed();
     return true;
   }

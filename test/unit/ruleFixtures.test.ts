@@ -3,7 +3,8 @@
 //   code();
 // //^^^^^^ rule-id        a finding of rule-id on the line above, exactly at the carets' columns
 // //@ rule-id             a finding of rule-id starting on the line above (at its first non-space)
-// A first line `// @settings {...}` gives rule settings. A sibling `<name>.fixed` holds the text
+// A first line `// @settings {...}` gives rule settings, `// @deployment {...}` (first three lines)
+// the deployment settings (loadBalancer, pools...). A sibling `<name>.fixed` holds the text
 // after applying the preferred fixes (as --fix does), which must also still compile as before.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,7 +13,7 @@ import { describe, it } from 'node:test';
 import { applyFixesToText, preferredEdits } from '../../src/analyzer/applyFixes';
 import type { Finding } from '../../src/analyzer/findings';
 import { AnalysisWorkspace } from '../../src/analyzer/workspace';
-import type { RulesSettings } from '../../src/shared/settings';
+import { normaliseDeployment, type DeploymentSettings, type RulesSettings } from '../../src/shared/settings';
 
 const fixturesRoot = path.resolve(__dirname, '../../src/analyzer/rules/fixtures');
 
@@ -47,6 +48,12 @@ function parseSettings(text: string): RulesSettings {
   return header ? (JSON.parse(header[1]) as RulesSettings) : {};
 }
 
+/** `// @deployment {...}` on one of the first three lines: the `bounded` deployment settings (loadBalancer, pools...). */
+function parseDeployment(text: string): DeploymentSettings {
+  const header = /^\/\/ @deployment (.*)$/m.exec(text.split('\n').slice(0, 3).join('\n'));
+  return normaliseDeployment(header ? (JSON.parse(header[1]) as Record<string, unknown>) : {});
+}
+
 function describeFinding(f: Finding): string {
   return `${f.rule} at ${f.range.start.line + 1}:${f.range.start.character}-${f.range.end.line === f.range.start.line ? f.range.end.character : `${f.range.end.line + 1}:${f.range.end.character}`}`;
 }
@@ -63,9 +70,10 @@ for (const ruleId of fs.readdirSync(fixturesRoot).sort()) {
       const file = path.join(dir, name);
       const text = fs.readFileSync(file, 'utf8');
       const settings = parseSettings(text);
+      const deployment = parseDeployment(text);
 
       it(`${name}: findings match the inline expectations`, () => {
-        const workspace = new AnalysisWorkspace({ roots: [dir], settings });
+        const workspace = new AnalysisWorkspace({ roots: [dir], settings, deployment });
         const { findings } = workspace.analyseFile(file);
         const expected = parseExpectations(text);
         const unmatched = [...findings];
@@ -88,7 +96,7 @@ for (const ruleId of fs.readdirSync(fixturesRoot).sort()) {
       const fixedFile = `${file}.fixed`;
       if (fs.existsSync(fixedFile)) {
         it(`${name}: preferred fixes give ${name}.fixed and compile as before`, () => {
-          const workspace = new AnalysisWorkspace({ roots: [dir], settings });
+          const workspace = new AnalysisWorkspace({ roots: [dir], settings, deployment });
           const errorsBefore = workspace.compileErrorCount(file);
           let current = text;
           for (let pass = 0; pass < 5; pass++) {

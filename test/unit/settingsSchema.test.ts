@@ -5,7 +5,16 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ruleOptions } from '../../src/analyzer/engine';
 import { rules } from '../../src/analyzer/registry';
-import { normaliseSettings } from '../../src/shared/settings';
+import { defaultDeployment, loadBalancerIdleTimeoutMs, normaliseSettings, type DeploymentSettings } from '../../src/shared/settings';
+
+/** How each deployment setting is read back from normalised settings. */
+const deploymentReaders: Record<string, (deployment: DeploymentSettings) => unknown> = {
+  'bounded.loadBalancer': (d) => d.loadBalancer,
+  'bounded.loadBalancerIdleTimeoutMs': (d) => d.loadBalancerIdleTimeoutMs,
+  'bounded.upstreamIdleTimeoutMs': (d) => d.upstreamIdleTimeoutMs,
+  'bounded.pools.defaultMax': (d) => d.pools.defaultMax,
+  'bounded.pools.acquireTimeoutMs': (d) => d.pools.acquireTimeoutMs,
+};
 import { buildConfigurationContribution, declaredSettings } from '../../scripts/settingsSchema';
 
 const root = path.resolve(__dirname, '../..');
@@ -55,6 +64,8 @@ describe('settings schema', () => {
         assert.deepEqual(settings.exclude, schema.default);
       } else if (key === 'bounded.trace.server') {
         assert.equal(settings.trace.server, schema.default);
+      } else if (key in deploymentReaders) {
+        assert.deepEqual(deploymentReaders[key](settings.deployment), schema.default, key);
       } else {
         assert.fail(`${key} is declared but nothing reads it`);
       }
@@ -67,10 +78,19 @@ describe('settings schema', () => {
     const named: string[] = [];
     for (const file of [...sourceFiles(path.join(root, 'src')), ...sourceFiles(path.join(root, 'webview'))]) {
       const text = fs.readFileSync(file, 'utf8');
-      for (const match of text.matchAll(/['"`](bounded\.(?:rules|trace|exclude|live|pools)[\w.-]*)['"`]/g)) named.push(`${path.relative(root, file)}: ${match[1]}`);
+      for (const match of text.matchAll(/['"`](bounded\.(?:rules|trace|exclude|live|pools|loadBalancer|upstream)[\w.-]*)['"`]/g)) named.push(`${path.relative(root, file)}: ${match[1]}`);
     }
     const unknown = named.filter((entry) => !prefixes.has(entry.split(': ')[1]));
     assert.deepEqual(unknown, []);
+  });
+
+  it('deployment settings are read from the section, and junk falls back to the defaults', () => {
+    const given = normaliseSettings({ loadBalancer: 'gcp', loadBalancerIdleTimeoutMs: 30_000, upstreamIdleTimeoutMs: 15_000, pools: { defaultMax: 4, acquireTimeoutMs: 2000 } });
+    assert.deepEqual(given.deployment, { loadBalancer: 'gcp', loadBalancerIdleTimeoutMs: 30_000, upstreamIdleTimeoutMs: 15_000, pools: { defaultMax: 4, acquireTimeoutMs: 2000 } });
+    assert.equal(loadBalancerIdleTimeoutMs(given.deployment), 600_000);
+    assert.equal(loadBalancerIdleTimeoutMs({ ...given.deployment, loadBalancer: 'custom' }), 30_000);
+    const junk = normaliseSettings({ loadBalancer: 'haproxy', loadBalancerIdleTimeoutMs: -1, upstreamIdleTimeoutMs: '10', pools: { defaultMax: 2.5 } });
+    assert.deepEqual(junk.deployment, defaultDeployment);
   });
 
   it('a rule option given in settings overrides the default and unknown junk is ignored', () => {
