@@ -27,10 +27,17 @@ export function createRunOutputDir(): string {
 }
 
 /** Suite names, e.g. "activation" for activation.test.ts. */
+/**
+ * The suites to run: all of them, or those whose name contains BOUNDED_VSCODE_ONLY (a development
+ * aid for running one suite; the packaged phase is skipped then).
+ */
+export const onlySuites = process.env.BOUNDED_VSCODE_ONLY || undefined;
+
 function listSuites(): string[] {
   return readdirSync(suiteDir)
     .filter((name) => name.endsWith('.test.ts'))
     .map((name) => name.slice(0, -'.test.ts'.length))
+    .filter((name) => onlySuites === undefined || name.includes(onlySuites))
     .sort();
 }
 
