@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError } from '../../src/cli/checkCommand';
+import { parseWatchArgs, traceDetectorOptionsOf } from '../../src/cli/watchCommand';
+
+describe('bounded watch arguments', () => {
+  it('defaults to OTLP on 127.0.0.1:4318, text output, a summary every 5 s', () => {
+    assert.deepEqual(parseWatchArgs([]), { otlp: { host: '127.0.0.1', port: 4318 }, json: false, summaryIntervalMs: 5000, graceMs: 10_000, windowMs: 30_000 });
+  });
+
+  it('takes each option, as `--flag value` or `--flag=value`', () => {
+    assert.deepEqual(parseWatchArgs(['--otlp-port', '0', '--otlp-host=::1', '--json', '--summary-interval', '0.5', '--grace=2', '--window', '3']), {
+      otlp: { host: '::1', port: 0 },
+      json: true,
+      summaryIntervalMs: 500,
+      graceMs: 2000,
+      windowMs: 3000,
+    });
+  });
+
+  for (const [args, message] of [
+    [['--otlp-port', 'http'], /--otlp-port takes a port number from 0 to 65535, got "http"/],
+    [['--otlp-port', '70000'], /--otlp-port takes a port number/],
+    [['--otlp-port'], /--otlp-port needs a value/],
+    [['--summary-interval', '0'], /--summary-interval takes a positive number of seconds, got "0"/],
+    [['--grace', 'soon'], /--grace takes a positive number of seconds/],
+    [['--json=yes'], /--json takes no value/],
+    [['--redis', 'redis://localhost'], /Unknown option "--redis"/],
+    [['4318'], /bounded watch takes no arguments, got "4318"/],
+  ] as const) {
+    it(`refuses ${args.join(' ')}`, () => {
+      assert.throws(() => parseWatchArgs([...args]), (error: unknown) => error instanceof UsageError && message.test(error.message));
+    });
+  }
+
+  it('turns the window into the detectors\' windows: buckets a sixth of it, a baseline of ten, clearing after two', () => {
+    assert.deepEqual(traceDetectorOptionsOf(parseWatchArgs(['--window', '3', '--grace', '1'])), {
+      propagationGraceMs: 1000,
+      propagationClearMs: 6000,
+      percentiles: { windowMs: 3000, bucketMs: 500, baselineMs: 300_000 },
+    });
+    assert.deepEqual(traceDetectorOptionsOf(parseWatchArgs(['--window', '60'])).percentiles, { windowMs: 60_000, bucketMs: 5000, baselineMs: 600_000 });
+  });
+});
