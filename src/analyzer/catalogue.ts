@@ -18,12 +18,14 @@ export const knownModules = [
   'koa', '@opentelemetry/api', 'test', 'timers', 'timers/promises', 'events', 'global',
   'p-limit', 'p-map', 'p-queue', 'p-retry', 'async-retry', 'ws',
   'fs', 'fs/promises', 'stream/promises', 'child_process', 'readline', 'readline/promises', 'axios',
+  'pg-pool', 'mongodb', 'os', 'cluster', 'worker_threads', 'piscina', 'workerpool',
+  'postgres', 'mysql', 'redis', '@redis/client', '@prisma/client', 'openai', 'stripe', '@elastic/elasticsearch', 'agentkeepalive',
 ] as const;
 
 /** Globals the catalogue recognises when no local declaration shadows them. */
 const knownGlobals = new Set([
   'fetch', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
-  'queueMicrotask', 'process', 'Promise', 'AbortController', 'AbortSignal', 'WebSocket',
+  'queueMicrotask', 'process', 'Promise', 'AbortController', 'AbortSignal', 'WebSocket', 'navigator',
 ]);
 
 export function normaliseModule(specifier: string): string {

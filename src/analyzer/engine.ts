@@ -4,6 +4,7 @@ import { ts } from 'ts-morph';
 import { defaultDeployment, type DeploymentSettings, type RulesSettings, type SeverityLevel } from '../shared/settings';
 import { ApiCatalogue } from './catalogue';
 import type { Finding, Fix, Range, Severity } from './findings';
+import { type NodeTarget, unknownNodeTarget } from './nodeTarget';
 import { ruleIds, rules as registeredRules } from './registry';
 import type { FixSpec, NodeVisitor, ReportSpec, Rule, RuleContext } from './rule';
 import { findUnusedSuppressions, unusedSuppressionRule } from './rules/unusedSuppression';
@@ -25,6 +26,8 @@ export interface AnalyseFileInput {
   settings: RulesSettings;
   /** Defaults to the declared defaults of the deployment settings. */
   deployment?: DeploymentSettings;
+  /** The Node major the project targets; unknown when not given. */
+  nodeTarget?: NodeTarget;
   token?: CancellationToken;
   /** Receives internal errors of a rule; the other rules go on. */
   onRuleError?: (rule: string, error: unknown) => void;
@@ -87,6 +90,7 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
       moduleFormat: input.moduleFormat,
       options: ruleOptions(rule, settings),
       deployment: input.deployment ?? defaultDeployment,
+      nodeTarget: input.nodeTarget ?? unknownNodeTarget,
       report,
     };
     try {

@@ -4,6 +4,7 @@ import type { ts } from 'ts-morph';
 import type { ApiCatalogue } from './catalogue';
 import type { DeploymentSettings } from '../shared/settings';
 import type { Fix, Severity } from './findings';
+import type { NodeTarget } from './nodeTarget';
 
 export type RuleFamily = 'async' | 'cancellation' | 'pools' | 'keep-alive' | 'engine';
 
@@ -58,6 +59,8 @@ export interface RuleContext {
   readonly options: Readonly<Record<string, unknown>>;
   /** Where the service runs (load balancer, upstreams, pool bounds), from the `bounded` settings. */
   readonly deployment: Readonly<DeploymentSettings>;
+  /** The Node major the project runs on (engines.node, .nvmrc/.node-version, @types/node), read by the workspace. */
+  readonly nodeTarget: Readonly<NodeTarget>;
   report(spec: ReportSpec): void;
 }
 

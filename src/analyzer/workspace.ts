@@ -11,6 +11,7 @@ import { type ConfigProblem, inferredCompilerOptions, type ParsedConfig, parseCo
 import { analyseSourceFile, type CancellationToken, effectiveSeverity } from './engine';
 import type { Finding } from './findings';
 import { ModuleFormatResolver } from './moduleFormat';
+import { type NodeTarget, NodeTargetResolver } from './nodeTarget';
 import { AnalysedProject, FileStore } from './project';
 import { configErrorRule } from './rules/configError';
 
@@ -56,6 +57,7 @@ export class AnalysisWorkspace {
   /** Config that a file was last assigned to ('' for the inferred project). */
   private readonly owner = new Map<string, string>();
   private readonly moduleFormats = new ModuleFormatResolver();
+  private readonly nodeTargets = new NodeTargetResolver();
   private fileListsStale = false;
 
   constructor(options: WorkspaceOptions) {
@@ -90,6 +92,7 @@ export class AnalysisWorkspace {
   fileChanged(file: string, change: 'created' | 'changed' | 'deleted'): void {
     const absolute = path.resolve(file);
     const base = path.basename(absolute);
+    if (NodeTargetResolver.isSourceFile(absolute)) this.nodeTargets.invalidate();
     if (/^(tsconfig|jsconfig).*\.json$/.test(base)) {
       this.reloadConfigs();
       return;
@@ -152,6 +155,7 @@ export class AnalysisWorkspace {
       sourceFile,
       settings: this.settings,
       deployment: this.deployment,
+      nodeTarget: this.nodeTargetOfProject(project, absolute),
       token,
       moduleFormat: this.moduleFormats.formatOf(sourceFile, program.getCompilerOptions()),
       onRuleError: (rule, error) => this.log('error', `rule ${rule} failed on ${absolute}: ${(error as Error)?.stack ?? String(error)}`),
@@ -220,8 +224,19 @@ export class AnalysisWorkspace {
     return out;
   }
 
+  /** The Node major the file's project targets (engines.node, .nvmrc/.node-version, @types/node). */
+  nodeTargetOf(file: string): NodeTarget {
+    const absolute = path.resolve(file);
+    return this.nodeTargetOfProject(this.projectFor(absolute), absolute);
+  }
+
   configOf(file: string): string | undefined {
     return this.projectFor(path.resolve(file)).configFile;
+  }
+
+  /** Read once per project: from the config's folder up, or the file's folder for the inferred project. */
+  private nodeTargetOfProject(project: AnalysedProject, file: string): NodeTarget {
+    return this.nodeTargets.targetFor(path.dirname(project.configFile ?? file));
   }
 
   private *loadedProjects(): Iterable<AnalysedProject> {

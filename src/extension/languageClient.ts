@@ -10,7 +10,8 @@ import type { StatusBar } from './statusBar';
 
 const languages = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'];
 const configPattern = '**/{tsconfig,jsconfig}*.json';
-const watchedGlobs = ['**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}', configPattern, '**/package.json'];
+// package.json, .nvmrc and .node-version also say which Node the project targets.
+const watchedGlobs = ['**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}', configPattern, '**/package.json', '**/{.nvmrc,.node-version}'];
 
 export class BoundedLanguageClient implements vscode.Disposable {
   readonly client: LanguageClient;

@@ -9,9 +9,11 @@
 // not reach keep the pushes of an earlier run (if any). Only a completed run forgets the covered
 // files it no longer found (deleted, excluded).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Connection, Diagnostic, DidChangeWatchedFilesParams, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding } from '../analyzer/findings';
+import { NodeTargetResolver } from '../analyzer/nodeTarget';
 import { filePathOf, fileUriOf } from './documentFiles';
 import { toDiagnostic } from './findingDiagnostics';
 import type { FolderAnalyses, FolderAnalysis } from './folderAnalyses';
@@ -62,9 +64,15 @@ export class WorkspaceFindings {
     }
   }
 
-  /** workspace/didChangeWatchedFiles, after the workspaces heard of the changes. */
+  /**
+   * workspace/didChangeWatchedFiles, after the workspaces heard of the changes. A package.json,
+   * .nvmrc or .node-version says which Node the files under its folder target: those are analysed again too.
+   */
   filesChanged(params: DidChangeWatchedFilesParams): void {
-    this.reanalyse(params.changes.flatMap((change) => filePathOf(change.uri) ?? []));
+    const files = params.changes.flatMap((change) => filePathOf(change.uri) ?? []);
+    const targetFolders = files.filter((file) => NodeTargetResolver.isSourceFile(file)).map((file) => path.dirname(file));
+    const underTargets = targetFolders.length === 0 ? [] : [...this.covered.keys()].filter((file) => targetFolders.some((folder) => isInside(file, folder)));
+    this.reanalyse([...files, ...underTargets]);
   }
 
   /** These folders have new settings (rules, exclude). */
@@ -139,4 +147,9 @@ export class WorkspaceFindings {
     // Fails only when the connection is already closing; nothing is left to tell.
     void this.options.connection.sendDiagnostics({ uri: fileUriOf(file), diagnostics }).catch(() => undefined);
   }
+}
+
+function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }

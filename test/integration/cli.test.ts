@@ -190,3 +190,43 @@ describe('bounded check', () => {
     assert.doesNotMatch(result.stderr, /fixed/);
   });
 });
+
+describe('bounded check --load-balancer', () => {
+  const dir = path.join(temp, 'load-balancer');
+  before(() => {
+    write('load-balancer/tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, noEmit: true, types: [] }, include: ['src'] }));
+    write('load-balancer/package.json', JSON.stringify({ name: 'api', private: true, engines: { node: '>=20' } }));
+    write('load-balancer/src/fastify.d.ts', "declare module 'fastify' {\n  export default function fastify(options?: { logger?: boolean; keepAliveTimeout?: number }): { server: unknown };\n}\n");
+    write('load-balancer/src/app.ts', "import Fastify from 'fastify';\n\nexport const app = Fastify({ logger: true });\n");
+  });
+
+  const keepAliveFindings = (...args: string[]): JsonReport['findings'] => {
+    const result = bounded(dir, 'check', '--format', 'json', ...args);
+    assert.notEqual(result.status, 2, result.stderr);
+    return (JSON.parse(result.stdout) as JsonReport).findings.filter((f) => f.rule === 'server-keep-alive');
+  };
+
+  it("reports Fastify's default 72 s behind gcp (600 s) but not behind the default aws-alb (60 s)", () => {
+    assert.deepEqual(keepAliveFindings(), []);
+    assert.deepEqual(keepAliveFindings('--load-balancer', 'nginx'), []);
+    const gcp = keepAliveFindings('--load-balancer', 'gcp');
+    assert.deepEqual(gcp.map((f) => `${f.line}:${f.column}`), ['3:20']);
+    assert.match(gcp[0].message, /72 s \(Fastify's default\), not above the Google Cloud load balancer idle timeout \(600 s\)/);
+    const custom = keepAliveFindings('--load-balancer', 'custom', '--load-balancer-idle-timeout', '90000');
+    assert.match(custom[0]?.message ?? '', /not above the load balancer idle timeout \(90 s\)/);
+  });
+
+  it('exits 2 on an unknown load balancer and on an idle timeout without custom', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['check', '--load-balancer', 'f5'], /Unknown load balancer "f5"/],
+      [['check', '--load-balancer-idle-timeout', '30000'], /--load-balancer-idle-timeout applies to --load-balancer custom/],
+      [['check', '--load-balancer', 'gcp', '--load-balancer-idle-timeout', '30000'], /--load-balancer-idle-timeout applies to --load-balancer custom/],
+    ];
+    for (const [args, message] of cases) {
+      const result = bounded(dir, ...args);
+      assert.equal(result.status, 2, `${args.join(' ')} -> 2`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '', `${args.join(' ')} prints no report`);
+    }
+  });
+});

@@ -30,4 +30,21 @@ describe('signal-not-forwarded across files', () => {
     workspace.removeOverlay(a);
     assert.deepEqual(findingsOf(workspace, b), []);
   });
+
+  it('names the chain when the signal is dropped deeper down, and follows an edit of the last callee', () => {
+    scratch.write('chain/tsconfig.json', config);
+    const client = scratch.write('chain/src/client.ts', withoutSignal);
+    scratch.write('chain/src/service.ts', `import { fetchUser } from './client';\nexport async function loadUser(id: string): Promise<string> {\n  return fetchUser(id);\n}\n`);
+    scratch.write('chain/src/index.ts', `export { loadUser as loadAccount } from './service';\n`);
+    const handler = scratch.write('chain/src/handler.ts', `import { loadAccount } from './index';\nexport async function handle(id: string, signal: AbortSignal): Promise<string> {\n  return loadAccount(id);\n}\n`);
+    const workspace = new AnalysisWorkspace({ roots: [path.join(scratch.root, 'chain')] });
+    assert.deepEqual(findingsOf(workspace, handler), [], 'nothing down the chain takes a signal');
+    workspace.setOverlay(client, withSignal);
+    assert.deepEqual(findingsOf(workspace, handler), ['signal-not-forwarded@3:9']);
+    const finding = workspace.analyseFile(handler).findings.find((f) => f.rule === 'signal-not-forwarded');
+    assert.match(finding?.message ?? '', /`loadAccount` → `fetchUser` could be cancelled but `loadAccount` takes no signal/);
+    assert.deepEqual(finding?.fixes, [], 'the callee needs a new parameter: no automatic fix');
+    workspace.removeOverlay(client);
+    assert.deepEqual(findingsOf(workspace, handler), []);
+  });
 });

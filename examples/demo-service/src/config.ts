@@ -6,4 +6,5 @@ export const config = {
   paymentsUrl: process.env.PAYMENTS_URL ?? 'https://payments.internal.example',
   paymentsApiKey: process.env.PAYMENTS_API_KEY ?? '',
   shippingUrl: process.env.SHIPPING_URL ?? 'https://shipping.internal.example',
+  inventoryUrl: process.env.INVENTORY_URL ?? 'https://inventory.internal.example',
 };

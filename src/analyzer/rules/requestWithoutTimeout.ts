@@ -5,8 +5,8 @@
 // Options the code passes as a variable or a spread are not resolved: those calls are not reported.
 import { ts } from 'ts-morph';
 import type { FixSpec, Rule, RuleContext } from '../rule';
-import { indentationAt } from './fixText';
 import { skipOuterExpressions } from '../expressions';
+import { insertProperties, propertyKey } from '../optionObjects';
 
 const defaultTimeoutMs = 10000;
 const calleeNames = new Set(['fetch', 'request', 'get', 'stream', 'pipeline', 'post', 'put', 'delete', 'patch', 'head', 'options', 'create']);
@@ -170,16 +170,11 @@ function optionsState(argument: ts.Expression, keys: readonly string[]): Options
   if (!ts.isObjectLiteralExpression(options)) return 'unknown';
   for (const property of options.properties) {
     if (ts.isSpreadAssignment(property)) return 'unknown';
-    const name = property.name && propertyName(property.name);
+    const name = property.name && propertyKey(property.name);
     if (name === undefined) return 'unknown';
     if (keys.includes(name)) return 'bounded';
   }
   return 'missing';
-}
-
-function propertyName(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
-  return undefined;
 }
 
 /** A string, template or URL: the target itself, with no options of its own. */
@@ -251,7 +246,7 @@ class Fixer {
     }
     if (argument) {
       const options = skipOuterExpressions(argument);
-      return ts.isObjectLiteralExpression(options) ? [{ title, preferred, edits: [insertProperty(source, options, text)] }] : [];
+      return ts.isObjectLiteralExpression(options) ? [{ title, preferred, edits: [insertProperties(source, options, [text])] }] : [];
     }
     if (index !== args.length) return [];
     const previous = args[index - 1];
@@ -268,23 +263,5 @@ class Fixer {
     }
     return this.abortSignalTimeout;
   }
-}
-
-/** An edit adding `text` as the object literal's last property, as the literal is laid out. */
-function insertProperty(source: ts.SourceFile, options: ts.ObjectLiteralExpression, text: string): { start: number; end: number; newText: string } {
-  const properties = options.properties;
-  const last = properties[properties.length - 1];
-  if (!last) {
-    const start = options.getStart(source) + 1;
-    return { start, end: options.end - 1, newText: ` ${text} ` };
-  }
-  const multiLine = source.getLineAndCharacterOfPosition(last.getStart(source)).line !== source.getLineAndCharacterOfPosition(options.getStart(source)).line;
-  if (!multiLine) return { start: last.end, end: last.end, newText: `, ${text}` };
-  const indent = indentationAt(source, last.getStart(source));
-  if (properties.hasTrailingComma) {
-    const comma = source.text.indexOf(',', last.end) + 1;
-    return { start: comma, end: comma, newText: `\n${indent}${text},` };
-  }
-  return { start: last.end, end: last.end, newText: `,\n${indent}${text}` };
 }
 

@@ -3,10 +3,13 @@
 // takes a signal (fetch, undici, promise timers, `events.once`, stream and fs promises, child
 // processes, axios, or one of the project's own functions whose declaration takes one) without it.
 // When the caller gives up, that work keeps running: sockets, timers and processes outlive the request.
+// Like Go's contextcheck it follows the chain: a call to an own function that takes no signal but
+// (up to three calls down) drops one is reported at that call, naming the chain.
 import { ts } from 'ts-morph';
-import type { ApiRef } from '../catalogue';
+import { ApiCatalogue, type ApiRef } from '../catalogue';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { skipParentheses } from '../expressions';
+import { bindingPropertyName, declaredSignalMember, enclosingFunction, isAbortSignalTypeNode, localSources, mentionsSignal, parameterSources, propertyNameText, signalNames, type SignalSource } from '../signalSources';
 
 /** Where a known API takes its signal: the options argument's index, or the last object argument. */
 type OptionsPosition = number | 'last-object';
@@ -48,16 +51,6 @@ const platformApis: ReadonlyMap<string, OptionsPosition> = new Map<string, Optio
   ['axios#patch', 2],
 ]);
 
-const signalNames = new Set(['signal', 'abortSignal']);
-
-/** A signal the function can reach: `signal`, `opts.signal`, `req.signal`, `controller.signal`. */
-interface SignalSource {
-  /** The variable that holds the signal, or the object it is a property of. */
-  root: string;
-  /** The property holding the signal on `root`; undefined when `root` is the signal. */
-  property?: string;
-}
-
 export const signalNotForwardedRule: Rule = {
   id: 'signal-not-forwarded',
   family: 'cancellation',
@@ -67,7 +60,7 @@ export const signalNotForwardedRule: Rule = {
     docs: 'docs/rules/signal-not-forwarded.md',
     fixable: true,
     requiresTypes: true,
-    supersedes: ['request-without-timeout'],
+    supersedes: ['request-without-timeout', 'abort-not-checked'],
   },
   create(ctx) {
     const declared = new Map<ts.Node, SignalSource[]>();
@@ -75,56 +68,82 @@ export const signalNotForwardedRule: Rule = {
     const sourcesOf = (fn: ts.SignatureDeclaration): SignalSource[] => {
       let own = fromParameters.get(fn);
       if (!own) fromParameters.set(fn, (own = parameterSources(ctx, fn)));
-      return [...own, ...(declared.get(fn) ?? [])];
+      // The function's own locals first (`const { signal: abortSignal } = opts`): they are the names it chose.
+      return [...(declared.get(fn) ?? []), ...own];
     };
-    const addDeclared = (node: ts.Node, source: SignalSource): void => {
-      const fn = enclosingFunction(node);
-      if (!fn) return;
-      const list = declared.get(fn) ?? [];
-      list.push(source);
-      declared.set(fn, list);
-    };
+    let chains: SignalChains | undefined;
+    const chainsOf = (): SignalChains => (chains ??= signalChainsOf(ctx.program, ctx.checker));
     return {
       nodes: {
         [ts.SyntaxKind.VariableDeclaration]: (node) => {
-          for (const source of localSources(node as ts.VariableDeclaration)) addDeclared(node, source);
+          const sources = localSources(node as ts.VariableDeclaration, ctx.checker);
+          const fn = sources.length > 0 ? enclosingFunction(node) : undefined;
+          if (fn) declared.set(fn, [...(declared.get(fn) ?? []), ...sources]);
         },
-        [ts.SyntaxKind.CallExpression]: (node) => checkCall(ctx, node as ts.CallExpression, sourcesOf),
+        [ts.SyntaxKind.CallExpression]: (node) => checkCall(ctx, node as ts.CallExpression, sourcesOf, chainsOf),
       },
     };
   },
 };
 
-function checkCall(ctx: RuleContext, call: ts.CallExpression, sourcesOf: (fn: ts.SignatureDeclaration) => SignalSource[]): void {
+function checkCall(ctx: RuleContext, call: ts.CallExpression, sourcesOf: (fn: ts.SignatureDeclaration) => SignalSource[], chainsOf: () => SignalChains): void {
   // Nearest function first: its signal is the one the fix passes.
   const sources: SignalSource[] = [];
   for (let fn = enclosingFunction(call); fn; fn = enclosingFunction(fn)) sources.push(...sourcesOf(fn));
   if (sources.length === 0) return;
   if (mentionsSignal(call.arguments, sources)) return;
-  const target = signalTarget(ctx, call);
-  if (!target) return;
-  const arg = call.arguments[target.index];
+  const callee = resolveCallee(ctx, call);
+  if (!callee) return;
   const source = sources[0];
   const signalText = source.property ? `${source.root}.${source.property}` : source.root;
-  const fixes: FixSpec[] = [];
-  if (target.kind === 'positional') {
-    if (arg) return;
-    if (target.index === call.arguments.length) fixes.push(insertArgument(call, signalText));
-  } else if (!arg) {
-    if (target.index === call.arguments.length) fixes.push(insertArgument(call, `{ ${propertyText(target.property, source, signalText)} }`));
-  } else {
-    const options = skipParentheses(arg);
-    if (!ts.isObjectLiteralExpression(options)) return;
-    if (options.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && signalNames.has(propertyNameText(p.name) ?? '')))) return;
-    fixes.push(addProperty(ctx, options, propertyText(target.property, source, signalText)));
+  const target = callee.target;
+  if (!target) {
+    if (callee.declaration) reportChain(ctx, call, callee.declaration, chainsOf(), signalText);
+    return;
   }
-  const callee = call.expression.getText(ctx.sourceFile).replace(/^this\./, '');
-  const shortCallee = callee.length > 40 ? `${callee.slice(0, 37)}...` : callee;
+  const dropped = droppedSignal(call, target);
+  if (!dropped) return;
+  const fixes: FixSpec[] = [];
+  if (dropped.options) fixes.push(addProperty(ctx, dropped.options, propertyText(target.property, source, signalText)));
+  else if (target.index === call.arguments.length) fixes.push(insertArgument(call, target.kind === 'positional' ? signalText : `{ ${propertyText(target.property, source, signalText)} }`));
+  const shortCallee = calleeLabel(call);
   ctx.report({
     node: call.expression,
     message: `\`${signalText}\` is in scope but \`${shortCallee}(…)\` does not get it${target.name ? ` (${target.name})` : ''}: when the caller gives up (client gone, timeout, shutdown) this call keeps running and holds its socket, timer or process. Pass \`${signalText}\`.`,
     fixes,
   });
+}
+
+/** A call of an own function that takes no signal but drops one further down: reported with the chain, no fix (the callee needs a new parameter). */
+function reportChain(ctx: RuleContext, call: ts.CallExpression, declaration: ts.FunctionLikeDeclaration, chains: SignalChains, signalText: string): void {
+  const below = chains.from(declaration, maxChainDepth - 1);
+  if (!below) return;
+  const callee = calleeLabel(call);
+  const chain = [callee, ...below].map((name) => `\`${name}\``).join(' → ');
+  ctx.report({
+    node: call.expression,
+    message: `\`${signalText}\` stops here: ${chain} could be cancelled but \`${callee}\` takes no signal, so when the caller gives up (client gone, timeout, shutdown) that work keeps running. Give \`${callee}\` a signal parameter and pass it down.`,
+  });
+}
+
+/** How a call leaves out the signal its callee takes: the argument is missing, or `options`, the literal in its place, lacks it. */
+interface DroppedSignal {
+  options?: ts.ObjectLiteralExpression;
+}
+
+/** Where a call leaves out the signal, in a form the rule can tell; undefined when it may pass one (a variable, a spread, a `signal` property). */
+function droppedSignal(call: ts.CallExpression, target: SignalTarget): DroppedSignal | undefined {
+  const arg = call.arguments[target.index];
+  if (!arg) return {};
+  if (target.kind === 'positional') return undefined;
+  const options = skipParentheses(arg);
+  if (!ts.isObjectLiteralExpression(options)) return undefined;
+  return options.properties.some((p) => ts.isSpreadAssignment(p) || (p.name !== undefined && signalNames.has(propertyNameText(p.name) ?? ''))) ? undefined : { options };
+}
+
+function calleeLabel(call: ts.CallExpression): string {
+  const text = call.expression.getText().replace(/^this\./, '').replace(/\s+/g, '');
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 interface SignalTarget {
@@ -133,13 +152,29 @@ interface SignalTarget {
   /** The options property that takes the signal (`signal`, `abortSignal`). */
   property: string;
   name?: string;
+  /** The callee defaults the signal (`signal = AbortSignal.timeout(5000)`): a call without one still has a deadline. */
+  defaulted?: boolean;
 }
 
-/** Where the callee takes a signal, or undefined when it takes none (or it cannot be told). */
-function signalTarget(ctx: RuleContext, call: ts.CallExpression): SignalTarget | undefined {
-  const ref = ctx.catalogue.resolve(call.expression);
-  if (ref && !ref.module.startsWith('.') && !ref.module.startsWith('/')) return platformTarget(ref, call);
-  return ownTarget(ctx, call);
+/** What the rule knows of a callee: where it takes a signal, and the declaration when it is the project's own function. */
+interface Callee {
+  target?: SignalTarget;
+  declaration?: ts.FunctionLikeDeclaration;
+}
+
+/** What resolving a callee needs: the file's catalogue, the checker, the program. */
+type Resolver = Pick<RuleContext, 'catalogue' | 'checker' | 'program'>;
+
+/** The callee of a call when it is a known API that takes a signal or one of the project's own functions; undefined otherwise (or when it cannot be told). */
+function resolveCallee(resolver: Resolver, call: ts.CallExpression): Callee | undefined {
+  const ref = resolver.catalogue.resolve(call.expression);
+  if (ref && !ref.module.startsWith('.') && !ref.module.startsWith('/')) {
+    const target = platformTarget(ref, call);
+    return target ? { target } : undefined;
+  }
+  const declaration = ownDeclaration(resolver, call);
+  if (!declaration || declaration.parameters.some((p) => p.dotDotDotToken)) return undefined;
+  return { declaration, target: ownTarget(resolver, declaration) };
 }
 
 function platformTarget(ref: ApiRef, call: ts.CallExpression): SignalTarget | undefined {
@@ -152,27 +187,134 @@ function platformTarget(ref: ApiRef, call: ts.CallExpression): SignalTarget | un
   return call.arguments.every((a) => ts.isArrayLiteralExpression(a) || ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) ? { kind: 'options', index: call.arguments.length, property: 'signal' } : undefined;
 }
 
-/** The project's own function or method, resolved through the checker: which parameter takes the signal. */
-function ownTarget(ctx: RuleContext, call: ts.CallExpression): SignalTarget | undefined {
+/** The project's own function or method a call resolves to through the checker (imports, re-exports, class methods). */
+function ownDeclaration(resolver: Resolver, call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined {
   const calleeNode = ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression;
   if (!ts.isIdentifier(calleeNode)) return undefined;
-  let symbol = ctx.checker.getSymbolAtLocation(calleeNode);
+  let symbol = resolver.checker.getSymbolAtLocation(calleeNode);
   if (!symbol) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias) symbol = ctx.checker.getAliasedSymbol(symbol);
+  if (symbol.flags & ts.SymbolFlags.Alias) symbol = resolver.checker.getAliasedSymbol(symbol);
   const declaration = symbol.declarations?.map(functionOf).find((fn) => fn !== undefined);
   if (!declaration) return undefined;
   const file = declaration.getSourceFile();
-  if (file.isDeclarationFile || ctx.program.isSourceFileFromExternalLibrary(file)) return undefined;
+  if (file.isDeclarationFile || resolver.program.isSourceFileFromExternalLibrary(file)) return undefined;
+  return declaration;
+}
+
+/** Which parameter of an own function takes the signal. */
+function ownTarget(resolver: Resolver, declaration: ts.FunctionLikeDeclaration): SignalTarget | undefined {
   const parameters = declaration.parameters;
   for (let index = 0; index < parameters.length; index++) {
     const parameter = parameters[index];
-    if (parameter.dotDotDotToken) return undefined;
     const name = ts.isIdentifier(parameter.name) ? parameter.name.text : undefined;
-    if ((name !== undefined && signalNames.has(name)) || isAbortSignalTypeNode(parameter.type)) return { kind: 'positional', index, property: 'signal', name: `parameter \`${name ?? index + 1}\`` };
-    const property = declaredSignalMember(ctx, parameter.type);
-    if (property) return { kind: 'options', index, property, name: `option \`${property}\` of parameter \`${name ?? index + 1}\`` };
+    if ((name !== undefined && signalNames.has(name)) || isAbortSignalTypeNode(parameter.type)) return { kind: 'positional', index, property: 'signal', name: `parameter \`${name ?? index + 1}\``, defaulted: parameter.initializer !== undefined };
+    const property = declaredSignalMember(resolver.checker, parameter.type);
+    if (property) {
+      const defaulted = ts.isObjectBindingPattern(parameter.name) && parameter.name.elements.some((element) => bindingPropertyName(element) === property && element.initializer !== undefined);
+      return { kind: 'options', index, property, name: `option \`${property}\` of parameter \`${name ?? index + 1}\``, defaulted };
+    }
   }
   return undefined;
+}
+
+/** How deep the rule follows own functions that take no signal: the caller's call, then two more. */
+const maxChainDepth = 3;
+
+const chainsByProgram = new WeakMap<ts.Program, SignalChains>();
+
+/** One cache per program: a new program (any file edited) starts afresh, so an edited callee is seen at every call site. */
+function signalChainsOf(program: ts.Program, checker: ts.TypeChecker): SignalChains {
+  let chains = chainsByProgram.get(program);
+  if (!chains) chainsByProgram.set(program, (chains = new SignalChains(program, checker)));
+  return chains;
+}
+
+/**
+ * The calls by which the project's own functions drop a signal: a function that takes none and calls
+ * something that takes one without passing it (fetch, a promise timer, an own function with a signal
+ * parameter), directly or through other such functions. Cached per declaration, cycle-safe.
+ */
+class SignalChains {
+  private readonly found = new Map<ts.Node, { depth: number; chain: string[] | undefined }>();
+  private readonly catalogues = new Map<ts.SourceFile, ApiCatalogue>();
+
+  constructor(
+    private readonly program: ts.Program,
+    private readonly checker: ts.TypeChecker,
+  ) {}
+
+  /** The shortest chain of callees, at most `depth` long, by which `fn` drops a signal; undefined when there is none. */
+  from(fn: ts.FunctionLikeDeclaration, depth: number): string[] | undefined {
+    const known = this.found.get(fn);
+    // A chain found is the shortest within its depth; none found within a depth means none within less.
+    if (known) {
+      if (known.chain) return known.chain.length <= depth ? known.chain : undefined;
+      if (known.depth >= depth) return undefined;
+    }
+    // While `fn` is being searched, a call back into it (recursion) finds nothing.
+    this.found.set(fn, { depth: Number.POSITIVE_INFINITY, chain: undefined });
+    const chain = this.search(fn, depth);
+    this.found.set(fn, { depth, chain });
+    return chain;
+  }
+
+  private search(fn: ts.FunctionLikeDeclaration, depth: number): string[] | undefined {
+    const resolver: Resolver = { program: this.program, checker: this.checker, catalogue: this.catalogueOf(fn.getSourceFile()) };
+    const deeper: Array<{ call: ts.CallExpression; declaration: ts.FunctionLikeDeclaration }> = [];
+    for (const call of callsMadeBy(fn)) {
+      if (mentionsSignal(call.arguments, [])) continue;
+      const callee = resolveCallee(resolver, call);
+      if (!callee) continue;
+      if (callee.target) {
+        if (!callee.target.defaulted && droppedSignal(call, callee.target)) return [calleeLabel(call)];
+      } else if (callee.declaration && callee.declaration !== fn) {
+        deeper.push({ call, declaration: callee.declaration });
+      }
+    }
+    if (depth <= 1) return undefined;
+    let shortest: string[] | undefined;
+    for (const { call, declaration } of deeper) {
+      const below = this.from(declaration, depth - 1);
+      if (below && (!shortest || below.length + 1 < shortest.length)) shortest = [calleeLabel(call), ...below];
+    }
+    return shortest;
+  }
+
+  private catalogueOf(file: ts.SourceFile): ApiCatalogue {
+    let catalogue = this.catalogues.get(file);
+    if (!catalogue) this.catalogues.set(file, (catalogue = new ApiCatalogue(file, () => this.checker)));
+    return catalogue;
+  }
+}
+
+/**
+ * The calls a function makes when it runs: those in its body and in callbacks it passes to calls
+ * (`items.map(...)`, `new Promise(...)`), not in functions it only defines or returns, nor in
+ * callbacks that get a signal of their own.
+ */
+function callsMadeBy(fn: ts.FunctionLikeDeclaration): ts.CallExpression[] {
+  const calls: ts.CallExpression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node)) {
+      const isCallback = (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && (ts.isCallExpression(node.parent) || ts.isNewExpression(node.parent)) && node.parent.arguments?.includes(node);
+      if (!isCallback || hasSignalParameter(node)) return;
+    } else if (ts.isClassLike(node)) {
+      return;
+    } else if (ts.isCallExpression(node)) {
+      calls.push(node);
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (fn.body) ts.forEachChild(fn.body, visit);
+  return calls;
+}
+
+function hasSignalParameter(fn: ts.SignatureDeclaration): boolean {
+  return fn.parameters.some((parameter) => {
+    if (isAbortSignalTypeNode(parameter.type)) return true;
+    if (ts.isIdentifier(parameter.name)) return signalNames.has(parameter.name.text);
+    return ts.isObjectBindingPattern(parameter.name) && parameter.name.elements.some((element) => signalNames.has(bindingPropertyName(element) ?? ''));
+  });
 }
 
 /** The function a declaration declares: a function or method, or a variable or property holding an arrow or function expression. */
@@ -185,129 +327,8 @@ function functionOf(declaration: ts.Declaration): ts.FunctionLikeDeclaration | u
   return undefined;
 }
 
-function isAbortSignalType(type: ts.Type): boolean {
-  const members = type.isUnion() ? type.types : [type];
-  return members.some((member) => member.getSymbol()?.getName() === 'AbortSignal');
-}
-
-/** The property of an options type that holds an AbortSignal: `signal` or `abortSignal`. */
-function signalProperty(checker: ts.TypeChecker, type: ts.Type): string | undefined {
-  const members = type.isUnion() ? type.types : [type];
-  for (const member of members) {
-    if (!(member.flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection))) continue;
-    for (const name of signalNames) {
-      const property = member.getProperty(name);
-      if (property && isAbortSignalType(checker.getNonNullableType(checker.getTypeOfSymbol(property)))) return name;
-    }
-  }
-  return undefined;
-}
-
-/** Signals a function receives: `signal`/`abortSignal` or AbortSignal-typed parameters, `{ signal }`, `opts.signal`, a `Request`. */
-function parameterSources(ctx: RuleContext, fn: ts.SignatureDeclaration): SignalSource[] {
-  const sources: SignalSource[] = [];
-  const body = 'body' in fn && fn.body ? fn.body.getText(ctx.sourceFile) : '';
-  for (const parameter of fn.parameters) {
-    const typeName = parameter.type && ts.isTypeReferenceNode(parameter.type) ? parameter.type.typeName.getText(ctx.sourceFile) : undefined;
-    if (ts.isIdentifier(parameter.name)) {
-      const name = parameter.name.text;
-      if (signalNames.has(name) || typeName === 'AbortSignal') sources.push({ root: name });
-      else if (typeName === 'Request' && signalProperty(ctx.checker, ctx.checker.getTypeAtLocation(parameter)) === 'signal') sources.push({ root: name, property: 'signal' });
-      else {
-        const property = [...signalNames].find((p) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}\\??\\.${p}\\b`).test(body)) ?? declaredSignalMember(ctx, parameter.type);
-        if (property) sources.push({ root: name, property });
-      }
-    } else if (ts.isObjectBindingPattern(parameter.name)) {
-      for (const element of parameter.name.elements) {
-        const property = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
-        if (property !== undefined && signalNames.has(property) && ts.isIdentifier(element.name)) sources.push({ root: element.name.text });
-      }
-    }
-  }
-  return sources;
-}
-
-/** `const controller = new AbortController()`, `const signal = opts.signal`, `const { signal } = init`. */
-function localSources(declaration: ts.VariableDeclaration): SignalSource[] {
-  const init = declaration.initializer && skipParentheses(declaration.initializer);
-  if (ts.isIdentifier(declaration.name)) {
-    if (init && ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'AbortController') return [{ root: declaration.name.text, property: 'signal' }];
-    if (signalNames.has(declaration.name.text)) return [{ root: declaration.name.text }];
-    return [];
-  }
-  if (ts.isObjectBindingPattern(declaration.name)) {
-    return declaration.name.elements.flatMap((element) => {
-      const property = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
-      return property !== undefined && signalNames.has(property) && ts.isIdentifier(element.name) ? [{ root: element.name.text }] : [];
-    });
-  }
-  return [];
-}
-
-/** The call already hands over a signal: the one in scope, its holder, `AbortSignal.*`, or any `signal` property. */
-function mentionsSignal(args: ts.NodeArray<ts.Expression>, sources: SignalSource[]): boolean {
-  const roots = new Set(sources.map((s) => s.root));
-  const signalVariables = new Set(sources.filter((s) => !s.property).map((s) => s.root));
-  const visit = (node: ts.Node): boolean => {
-    if (ts.isIdentifier(node) && (signalVariables.has(node.text) || node.text === 'AbortSignal')) return true;
-    if (ts.isPropertyAccessExpression(node) && signalNames.has(node.name.text)) return true;
-    if (ts.isSpreadAssignment(node) || ts.isSpreadElement(node)) {
-      const spread = skipParentheses(node.expression);
-      if (ts.isIdentifier(spread) && roots.has(spread.text)) return true;
-    }
-    if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && signalNames.has(propertyNameText(node.name) ?? '')) return true;
-    return ts.forEachChild(node, visit) ?? false;
-  };
-  return args.some((arg) => {
-    const inner = skipParentheses(arg);
-    if (ts.isIdentifier(inner) && roots.has(inner.text)) return true;
-    return visit(arg);
-  });
-}
-
 function propertyText(property: string, source: SignalSource, signalText: string): string {
   return !source.property && source.root === property ? property : `${property}: ${signalText}`;
-}
-
-/**
- * The member of a written options type that holds a signal (`signal` or `abortSignal`), read from the
- * declarations the type names, one alias or interface deep at a time: asking the checker for each
- * parameter's type would instantiate generic option types all over a large codebase.
- */
-function declaredSignalMember(ctx: RuleContext, type: ts.TypeNode | undefined, depth = 0): string | undefined {
-  if (type === undefined || depth > 3) return undefined;
-  if (ts.isParenthesizedTypeNode(type)) return declaredSignalMember(ctx, type.type, depth);
-  if (ts.isTypeLiteralNode(type)) return signalMemberOf(type.members);
-  if (ts.isIntersectionTypeNode(type) || ts.isUnionTypeNode(type)) {
-    for (const part of type.types) {
-      const member = declaredSignalMember(ctx, part, depth + 1);
-      if (member) return member;
-    }
-    return undefined;
-  }
-  if (!ts.isTypeReferenceNode(type)) return undefined;
-  let symbol = ctx.checker.getSymbolAtLocation(type.typeName);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = ctx.checker.getAliasedSymbol(symbol);
-  for (const declaration of symbol?.declarations ?? []) {
-    const member = ts.isInterfaceDeclaration(declaration) ? signalMemberOf(declaration.members) : ts.isTypeAliasDeclaration(declaration) ? declaredSignalMember(ctx, declaration.type, depth + 1) : undefined;
-    if (member) return member;
-  }
-  return undefined;
-}
-
-function signalMemberOf(members: ts.NodeArray<ts.TypeElement>): string | undefined {
-  for (const member of members) {
-    const name = ts.isPropertySignature(member) ? propertyNameText(member.name) : undefined;
-    if (name !== undefined && signalNames.has(name)) return name;
-  }
-  return undefined;
-}
-
-/** A written type that is `AbortSignal` (or `AbortSignal | undefined`). */
-function isAbortSignalTypeNode(type: ts.TypeNode | undefined): boolean {
-  if (type === undefined) return false;
-  if (ts.isUnionTypeNode(type)) return type.types.some((part) => isAbortSignalTypeNode(part));
-  return ts.isTypeReferenceNode(type) && type.typeName.getText(type.getSourceFile()) === 'AbortSignal';
 }
 
 function insertArgument(call: ts.CallExpression, text: string): FixSpec {
@@ -332,15 +353,3 @@ function addProperty(ctx: RuleContext, options: ts.ObjectLiteralExpression, text
   }
   return { title: `Pass the signal: ${text}`, preferred: true, edits: [{ start: last.end, end: last.end, newText: `, ${text}` }] };
 }
-
-function propertyNameText(name: ts.PropertyName): string | undefined {
-  return ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined;
-}
-
-function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | undefined {
-  for (let current = node.parent; current; current = current.parent) {
-    if (ts.isFunctionDeclaration(current) || ts.isFunctionExpression(current) || ts.isArrowFunction(current) || ts.isMethodDeclaration(current) || ts.isConstructorDeclaration(current) || ts.isGetAccessorDeclaration(current) || ts.isSetAccessorDeclaration(current)) return current;
-  }
-  return undefined;
-}
-

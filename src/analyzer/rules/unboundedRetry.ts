@@ -16,6 +16,8 @@ export const unboundedRetryRule: Rule = {
     docs: 'docs/rules/unbounded-retry.md',
     fixable: true,
     requiresTypes: false,
+    // A retry loop that ignores the caller's signal is this rule's finding; its fix bounds the loop.
+    supersedes: ['abort-not-checked'],
     options: {
       maxAttempts: {
         schema: {
