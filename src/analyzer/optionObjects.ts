@@ -63,18 +63,21 @@ export function isMissing(options: ResolvedOptions, key: string): boolean {
   return options.complete && !options.properties.has(key);
 }
 
-/** A number an expression evaluates to when it is written out: literals, arithmetic, consts. */
+/**
+ * A number an expression evaluates to when it is written out: literals, arithmetic, consts (also
+ * members of const object literals, `config.server.keepAliveMs`), and numeric literal types.
+ */
 export function numericValue(checker: ts.TypeChecker, expression: ts.Expression, depth = 0): number | undefined {
   if (depth > maxDepth) return undefined;
   const node = skipOuterExpressions(expression);
-  if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken) {
+  if (ts.isNumericLiteral(node)) return Number(node.text);
+  if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken)) {
     const operand = numericValue(checker, node.operand, depth + 1);
-    return operand === undefined ? undefined : -operand;
+    return operand === undefined ? undefined : node.operator === ts.SyntaxKind.MinusToken ? -operand : operand;
   }
   if (ts.isBinaryExpression(node)) {
     const left = numericValue(checker, node.left, depth + 1);
-    const right = numericValue(checker, node.right, depth + 1);
+    const right = left === undefined ? undefined : numericValue(checker, node.right, depth + 1);
     if (left === undefined || right === undefined) return undefined;
     switch (node.operatorToken.kind) {
       case ts.SyntaxKind.PlusToken:
@@ -89,16 +92,33 @@ export function numericValue(checker: ts.TypeChecker, expression: ts.Expression,
         return undefined;
     }
   }
-  if (ts.isIdentifier(node)) {
-    if (node.text === 'Infinity') return Infinity;
-    const initializer = constInitializer(checker, node);
-    return initializer ? numericValue(checker, initializer, depth + 1) : undefined;
-  }
-  if (ts.isPropertyAccessExpression(node)) {
-    const initializer = constMemberInitializer(checker, node);
-    return initializer ? numericValue(checker, initializer, depth + 1) : undefined;
+  if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) {
+    if (ts.isIdentifier(node) && node.text === 'Infinity') return Infinity;
+    const declaration = valueDeclaration(checker, node);
+    if (declaration && isConstVariable(declaration) && declaration.initializer) return numericValue(checker, declaration.initializer, depth + 1);
+    if (declaration && ts.isPropertyAssignment(declaration) && isInConstObject(declaration)) return numericValue(checker, declaration.initializer, depth + 1);
+    const type = checker.getTypeAtLocation(node);
+    return type.isNumberLiteral() ? type.value : undefined;
   }
   return undefined;
+}
+
+/** The declaration a name (or a shorthand property's value, or `a.b`'s member) refers to, through imports. */
+export function valueDeclaration(checker: ts.TypeChecker, node: ts.Identifier | ts.PropertyAccessExpression): ts.Declaration | undefined {
+  let symbol = ts.isShorthandPropertyAssignment(node.parent) ? checker.getShorthandAssignmentValueSymbol(node.parent) : checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  return symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+}
+
+export function isConstVariable(declaration: ts.Node): declaration is ts.VariableDeclaration {
+  return ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0;
+}
+
+/** A property of an object literal held by a `const` (possibly nested): `config.server.keepAliveMs`. */
+function isInConstObject(property: ts.PropertyAssignment): boolean {
+  let node: ts.Node = property.parent;
+  while (ts.isObjectLiteralExpression(node) || ts.isPropertyAssignment(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node)) node = node.parent;
+  return isConstVariable(node);
 }
 
 /** `true` / `false` as written, or through a const; undefined otherwise. */
@@ -124,15 +144,6 @@ function constInitializer(checker: ts.TypeChecker, identifier: ts.Identifier): t
   const list = declaration.parent;
   if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return undefined;
   return declaration.initializer;
-}
-
-/** `config.timeoutMs` where `config` is a const object literal: the member's initializer. */
-function constMemberInitializer(checker: ts.TypeChecker, access: ts.PropertyAccessExpression): ts.Expression | undefined {
-  if (!ts.isIdentifier(access.expression)) return undefined;
-  const holder = constInitializer(checker, access.expression);
-  if (!holder) return undefined;
-  const object = resolveObject(checker, holder, access.getSourceFile(), 1);
-  return object?.properties.get(access.name.text);
 }
 
 export function propertyKey(name: ts.PropertyName): string | undefined {

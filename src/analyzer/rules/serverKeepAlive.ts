@@ -7,6 +7,7 @@
 // count wherever the server goes in the file: later assignments, `this.server`, a factory's callers.
 import { ts } from 'ts-morph';
 import { skipOuterExpressions } from '../expressions';
+import { isConstVariable, numericValue, valueDeclaration } from '../optionObjects';
 import { declarationOf, enclosingFunction, type FunctionWithBody, functionName, isFunctionWithBody } from '../invocationScopes';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { loadBalancerIdleTimeoutMs, type LoadBalancerKind } from '../../shared/settings';
@@ -158,7 +159,7 @@ function objectLiteralOf(ctx: RuleContext, expr: ts.Expression): ts.ObjectLitera
   const node = skipOuterExpressions(expr);
   if (ts.isObjectLiteralExpression(node)) return node;
   if (!ts.isIdentifier(node)) return undefined;
-  const declaration = valueDeclaration(ctx, node);
+  const declaration = valueDeclaration(ctx.checker, node);
   return declaration && isConstVariable(declaration) && declaration.initializer ? objectLiteralOf(ctx, declaration.initializer) : undefined;
 }
 
@@ -346,76 +347,24 @@ function readOptions(ctx: RuleContext, object: ts.ObjectLiteralExpression, setti
       continue;
     }
     if (ts.isShorthandPropertyAssignment(property)) {
-      const value: SettingValue = { value: numericValue(ctx, property.name, 0), expression: property.name, where: 'options', shorthand: true };
+      const value: SettingValue = { value: numericValue(ctx.checker, property.name), expression: property.name, where: 'options', shorthand: true };
       if (property.name.text === 'keepAliveTimeout') settings.keepAlive = value;
       else if (property.name.text === 'headersTimeout' && framework !== 'fastify') settings.headers = value;
       continue;
     }
     if (!ts.isPropertyAssignment(property)) continue;
     const name = propertyNameText(property.name);
-    if (name === 'keepAliveTimeout') settings.keepAlive = { value: numericValue(ctx, property.initializer, 0), expression: property.initializer, where: 'options' };
-    else if (name === 'headersTimeout' && framework !== 'fastify') settings.headers = { value: numericValue(ctx, property.initializer, 0), expression: property.initializer, where: 'options' };
+    if (name === 'keepAliveTimeout') settings.keepAlive = { value: numericValue(ctx.checker, property.initializer), expression: property.initializer, where: 'options' };
+    else if (name === 'headersTimeout' && framework !== 'fastify') settings.headers = { value: numericValue(ctx.checker, property.initializer), expression: property.initializer, where: 'options' };
     else if (name === 'http' && framework === 'fastify') {
       const http = objectLiteralOf(ctx, property.initializer);
       const headers = http?.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyNameText(p.name) === 'headersTimeout');
-      if (headers) settings.headers = { value: numericValue(ctx, headers.initializer, 0), expression: headers.initializer, where: 'options' };
+      if (headers) settings.headers = { value: numericValue(ctx.checker, headers.initializer), expression: headers.initializer, where: 'options' };
     }
   }
 }
 
 /** The number an expression always is: literals, arithmetic, `const`s (in any file), literal types. */
-function numericValue(ctx: RuleContext, expr: ts.Expression, depth: number): number | undefined {
-  if (depth > 8) return undefined;
-  const node = skipOuterExpressions(expr);
-  if (ts.isNumericLiteral(node)) return Number(node.text);
-  if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.MinusToken || node.operator === ts.SyntaxKind.PlusToken)) {
-    const operand = numericValue(ctx, node.operand, depth + 1);
-    return operand === undefined ? undefined : node.operator === ts.SyntaxKind.MinusToken ? -operand : operand;
-  }
-  if (ts.isBinaryExpression(node)) {
-    const left = numericValue(ctx, node.left, depth + 1);
-    const right = left === undefined ? undefined : numericValue(ctx, node.right, depth + 1);
-    if (left === undefined || right === undefined) return undefined;
-    switch (node.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken:
-        return left + right;
-      case ts.SyntaxKind.MinusToken:
-        return left - right;
-      case ts.SyntaxKind.AsteriskToken:
-        return left * right;
-      case ts.SyntaxKind.SlashToken:
-        return right === 0 ? undefined : left / right;
-      default:
-        return undefined;
-    }
-  }
-  if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) {
-    const declaration = valueDeclaration(ctx, node);
-    if (declaration && isConstVariable(declaration) && declaration.initializer) return numericValue(ctx, declaration.initializer, depth + 1);
-    if (declaration && ts.isPropertyAssignment(declaration) && isInConstObject(declaration)) return numericValue(ctx, declaration.initializer, depth + 1);
-    const type = ctx.checker.getTypeAtLocation(node);
-    return type.isNumberLiteral() ? type.value : undefined;
-  }
-  return undefined;
-}
-
-function valueDeclaration(ctx: RuleContext, node: ts.Identifier | ts.PropertyAccessExpression): ts.Declaration | undefined {
-  let symbol = ts.isShorthandPropertyAssignment(node.parent) ? ctx.checker.getShorthandAssignmentValueSymbol(node.parent) : ctx.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = ctx.checker.getAliasedSymbol(symbol);
-  return symbol?.valueDeclaration ?? symbol?.declarations?.[0];
-}
-
-function isConstVariable(declaration: ts.Node): declaration is ts.VariableDeclaration {
-  return ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0;
-}
-
-/** A property of an object literal held by a `const` (possibly nested): `config.server.keepAliveMs`. */
-function isInConstObject(property: ts.PropertyAssignment): boolean {
-  let node: ts.Node = property.parent;
-  while (ts.isObjectLiteralExpression(node) || ts.isPropertyAssignment(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node)) node = node.parent;
-  return isConstVariable(node);
-}
-
 /**
  * Follows a server (or a Fastify/Nest application) through the file: the variable or field that
  * holds it, functions that return it and their callers, functions it is passed to; and collects
@@ -523,7 +472,7 @@ class ServerTracer {
       }
       if ((member === 'keepAliveTimeout' || member === 'headersTimeout') && isAssignmentTarget(parent)) {
         const assignment = parent.parent as ts.BinaryExpression;
-        const value: SettingValue = { value: numericValue(this.ctx, assignment.right, 0), expression: assignment.right, where: 'assignment' };
+        const value: SettingValue = { value: numericValue(this.ctx.checker, assignment.right), expression: assignment.right, where: 'assignment' };
         if (member === 'keepAliveTimeout') this.settings.keepAlive = value;
         else this.settings.headers = value;
       }
