@@ -35,6 +35,8 @@ Options:
   --load-balancer <kind>   the load balancer in front of the service: aws-alb (default), gcp,
                            nginx, or custom with --load-balancer-idle-timeout <ms>
   --upstream-idle-timeout <ms>  idle timeout of the servers the service calls (default 60000)
+  --pool-max <n>           the pool ceiling fixes insert (default 10)
+  --pool-acquire-timeout <ms>  the wait for a pooled connection fixes insert (default 5000)
   --max-warnings <N>       exit 0 when there are no errors and at most N warnings
   -h, --help               show this help
 
@@ -42,11 +44,12 @@ Exit codes: 0 no findings at or above warning, 1 findings remain, 2 usage or con
 
 export function parseCheckArgs(args: string[]): CheckOptions {
   const options: CheckOptions = { paths: [], format: 'text', fix: false, rules: {}, deployment: { ...defaultDeployment, pools: { ...defaultDeployment.pools } } };
-  const milliseconds = (flag: string, raw: string): number => {
+  const positive = (flag: string, raw: string, unit = ''): number => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a whole number of milliseconds, got "${raw}".`);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a whole number${unit}, got "${raw}".`);
     return n;
   };
+  const milliseconds = (flag: string, raw: string): number => positive(flag, raw, ' of milliseconds');
   let customIdleTimeout = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -96,6 +99,12 @@ export function parseCheckArgs(args: string[]): CheckOptions {
         break;
       case '--upstream-idle-timeout':
         options.deployment.upstreamIdleTimeoutMs = milliseconds(flag, value());
+        break;
+      case '--pool-max':
+        options.deployment.pools.defaultMax = positive(flag, value());
+        break;
+      case '--pool-acquire-timeout':
+        options.deployment.pools.acquireTimeoutMs = milliseconds(flag, value());
         break;
       case '--max-warnings': {
         const raw = value();

@@ -230,3 +230,25 @@ describe('bounded check --load-balancer', () => {
     }
   });
 });
+
+describe('bounded check --pool-max / --pool-acquire-timeout / --upstream-idle-timeout', () => {
+  it('the fixes insert the bounds given on the command line', () => {
+    const dir = path.join(temp, 'pools');
+    write('pools/tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, noEmit: true, types: [] }, include: ['src'] }));
+    write('pools/src/pg.d.ts', "declare module 'pg' {\n  export class Pool {\n    constructor(options?: { connectionString?: string; max?: number; connectionTimeoutMillis?: number });\n  }\n}\n");
+    const file = write('pools/src/db.ts', "import { Pool } from 'pg';\n\nexport const pool = new Pool({ connectionString: 'postgres://db/orders' });\n");
+    const result = bounded(dir, 'check', '--fix', '--pool-max', '4', '--pool-acquire-timeout', '2000');
+    assert.notEqual(result.status, 2, result.stderr);
+    assert.match(fs.readFileSync(file, 'utf8'), /new Pool\(\{ connectionString: 'postgres:\/\/db\/orders', max: 4, connectionTimeoutMillis: 2000 \}\)/);
+  });
+
+  it('judges agent idle timeouts against --upstream-idle-timeout', () => {
+    const dir = path.join(temp, 'upstream');
+    write('upstream/tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, noEmit: true, types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')] }, include: ['src'] }));
+    write('upstream/src/agent.ts', "import https from 'node:https';\nimport { RetryAgent } from 'undici';\nexport const agent = new https.Agent({ keepAlive: true, timeout: 8000, maxSockets: 10 });\nexport type Retry = RetryAgent;\n");
+    const findings = (...args: string[]) => (JSON.parse(bounded(dir, 'check', '--format', 'json', ...args).stdout) as JsonReport).findings.filter((f) => f.rule === 'agent-keep-alive');
+    assert.deepEqual(findings(), []);
+    assert.match(findings('--upstream-idle-timeout', '5000')[0]?.message ?? '', /keeps idle sockets for 8 s, not shorter than the upstream's idle timeout \(5 s/);
+    assert.equal(bounded(dir, 'check', '--pool-max', 'ten').status, 2);
+  });
+});
