@@ -1,4 +1,5 @@
-// Builds the four bundles: extension host, language server, CLI (Node, CommonJS) and webview (browser).
+// Builds the four bundles: extension host, language server, CLI (Node, CommonJS) and webview (browser),
+// and the webview's codicon stylesheet and font.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -26,6 +27,8 @@ const builds = [
   { ...node, entryPoints: { server: 'src/server/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' },
+  // The panel's icons: @vscode/codicons' stylesheet and its font, as dist/codicon.css and dist/codicon.ttf.
+  { ...common, entryPoints: { codicon: 'node_modules/@vscode/codicons/dist/codicon.css' }, outdir: 'dist', loader: { '.ttf': 'file' }, assetNames: '[name]' },
 ];
 
 if (watch) {

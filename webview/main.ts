@@ -1,13 +1,12 @@
 // Webview entry point (browser bundle). Imports only src/shared and its own modules.
-import { ReadyCommand, SnapshotNotification } from '../src/shared/panelProtocol';
-import { type FindingsFilter, restoreFilter } from './findingsModel';
-import { FindingsView } from './findingsView';
+import { ReadyCommand } from '../src/shared/panelProtocol';
+import { PanelShell, type PanelState, restorePanelState } from './panelShell';
 
 /** What VS Code gives a webview's script through `acquireVsCodeApi()`, which may be called once. */
 interface VsCodeWebviewApi {
   postMessage(message: unknown): void;
   getState(): unknown;
-  setState(state: FindingsFilter): void;
+  setState(state: PanelState): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeWebviewApi;
@@ -16,16 +15,14 @@ const vscodeApi = acquireVsCodeApi();
 const root = document.getElementById('app');
 if (!root) throw new Error('The panel HTML has no #app element');
 
-const view = new FindingsView({
+const shell = new PanelShell({
   document,
   root,
-  filter: restoreFilter(vscodeApi.getState()),
-  saveFilter: (filter) => vscodeApi.setState(filter),
+  state: restorePanelState(vscodeApi.getState()),
+  saveState: (state) => vscodeApi.setState(state),
   postMessage: (message) => vscodeApi.postMessage(message),
 });
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  if (SnapshotNotification.is(event.data)) view.showSnapshot(event.data.params);
-});
+window.addEventListener('message', (event: MessageEvent<unknown>) => shell.handleMessage(event.data));
 
 vscodeApi.postMessage(ReadyCommand.message(undefined));

@@ -1,5 +1,6 @@
-// The host side of the Bounded: Findings webview panel: the `bounded.showFindings` command, restore
-// across reloads (a WebviewPanelSerializer), and the panel protocol. The webview gets a complete
+// The host side of the Bounded: Findings webview panel: the `bounded.showFindings` and
+// `bounded.showTraces` commands, restore across reloads (a WebviewPanelSerializer), and the panel
+// protocol (the live views' messages are livePanelChannel.ts's). The webview gets a complete
 // snapshot when it says `ready`, when the panel is shown again, and (debounced) when diagnostics
 // change while it is visible. It is never trusted: it may only open documents that have Bounded
 // diagnostics right now and run the commands the protocol allows.
@@ -12,20 +13,39 @@ import {
   RunCommandCommand,
   SnapshotNotification,
 } from '../shared/panelProtocol';
+import { type PanelViewName, ShowViewNotification } from '../shared/livePanelProtocol';
 import { collectFindingsSnapshot, isBoundedDiagnostic } from './findingsSnapshot';
+import { LivePanelChannel } from './livePanelChannel';
+import type { LiveSessionHost } from './liveSessionHost';
+import { registerLiveTraceFileCommands } from './liveTraceFiles';
 import { createNonce, renderPanelHtml } from './panelHtml';
 
 export const showFindingsCommand = 'bounded.showFindings';
+export const showTracesCommand = 'bounded.showTraces';
 export const findingsViewType = 'bounded.findings';
+/** Registered only when the extension runs its tests: reads and clicks the panel's live views. */
+export const livePanelTestCommand = 'bounded.test.livePanel';
+
+export type LivePanelTestRequest =
+  | { action: 'query'; selector: string }
+  | { action: 'click'; selector: string; index?: number }
+  | { action: 'receiver' };
 
 const panelTitle = 'Bounded: Findings';
 const snapshotDebounceMs = 200;
 
-export function registerFindingsPanel(context: vscode.ExtensionContext): vscode.Disposable {
-  const host = new FindingsPanelHost(context.extensionUri);
+export function registerFindingsPanel(context: vscode.ExtensionContext, live: LiveSessionHost): vscode.Disposable {
+  const host = new FindingsPanelHost(context.extensionUri, live);
+  const testCommand =
+    context.extensionMode === vscode.ExtensionMode.Test
+      ? [vscode.commands.registerCommand(livePanelTestCommand, (request: LivePanelTestRequest) => host.testRequest(request))]
+      : [];
   return vscode.Disposable.from(
     host,
+    ...testCommand,
     vscode.commands.registerCommand(showFindingsCommand, () => host.show()),
+    vscode.commands.registerCommand(showTracesCommand, () => host.show('traces')),
+    registerLiveTraceFileCommands(live, () => host.show('traces')),
     vscode.window.registerWebviewPanelSerializer(findingsViewType, {
       deserializeWebviewPanel: async (panel) => host.restore(panel),
     }),
@@ -38,12 +58,20 @@ class FindingsPanelHost implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelSubscriptions: vscode.Disposable[] = [];
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private liveChannel: LivePanelChannel | undefined;
+  /** The view a command asked for, sent after the webview's next `ready`. */
+  private requestedView: PanelViewName | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly live: LiveSessionHost,
+  ) {}
 
-  show(): void {
+  show(view?: PanelViewName): void {
+    this.requestedView = view;
     if (this.panel) {
       this.panel.reveal();
+      if (view && this.panel.visible) void this.panel.webview.postMessage(ShowViewNotification.message({ view }));
       return;
     }
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
@@ -84,15 +112,29 @@ class FindingsPanelHost implements vscode.Disposable {
     };
   }
 
+  /** The test-only command: the receiver's state, or what the live views rendered, or a click in them. */
+  async testRequest(request: LivePanelTestRequest): Promise<unknown> {
+    if (request.action === 'receiver') return this.live.current.state;
+    const channel = this.liveChannel;
+    if (!channel) throw new Error('the panel is not open');
+    return request.action === 'query' ? channel.queryRendered(request.selector) : channel.click(request.selector, request.index ?? 0);
+  }
+
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
+    this.liveChannel = new LivePanelChannel(panel.webview, () => panel.visible, this.live, () => this.editorColumn());
     panel.webview.html = this.html(panel.webview);
     this.panelSubscriptions = [
+      this.liveChannel,
       panel.webview.onDidReceiveMessage((message: unknown) => this.handleMessage(message)),
       panel.onDidChangeViewState(() => {
         if (panel.visible) this.postSnapshot();
       }),
-      panel.onDidDispose(() => this.detach()),
+      panel.onDidDispose(() => {
+        this.detach();
+        // Started for the panel, stopped with it (the port is free again); autoStart keeps it receiving.
+        if (!this.live.autoStart) void this.live.current.stopReceiver('Stopped when the panel closed; it starts again when the panel opens.');
+      }),
     ];
   }
 
@@ -100,6 +142,7 @@ class FindingsPanelHost implements vscode.Disposable {
     for (const subscription of this.panelSubscriptions) subscription.dispose();
     this.panelSubscriptions = [];
     this.panel = undefined;
+    this.liveChannel = undefined;
   }
 
   private html(webview: vscode.Webview): string {
@@ -108,16 +151,23 @@ class FindingsPanelHost implements vscode.Disposable {
       nonce: createNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+      codiconStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'codicon.css')).toString(),
     });
   }
 
   private postSnapshot(): void {
     void this.panel?.webview.postMessage(SnapshotNotification.message(collectFindingsSnapshot()));
+    this.liveChannel?.postSnapshot();
   }
 
   private async handleMessage(message: unknown): Promise<void> {
     try {
-      if (ReadyCommand.is(message)) this.postSnapshot();
+      if (ReadyCommand.is(message)) {
+        this.postSnapshot();
+        if (this.requestedView) void this.panel?.webview.postMessage(ShowViewNotification.message({ view: this.requestedView }));
+        this.requestedView = undefined;
+        await this.liveChannel?.onReady();
+      } else if (await this.liveChannel?.handleMessage(message)) return;
       else if (OpenLocationCommand.is(message)) await this.openLocation(message.params);
       else if (RunCommandCommand.is(message)) await vscode.commands.executeCommand(message.params.command);
       else if (OpenDocsCommand.is(message)) await this.openDocs(message.params.rule);

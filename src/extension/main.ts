@@ -1,13 +1,15 @@
-// Extension entry point: the "Bounded" output, the status bar, the language client, the commands
-// and the Findings panel.
+// Extension entry point: the "Bounded" output, the status bar, the language client, the commands,
+// the Findings panel and the live session it shows (traces over OTLP).
 import * as vscode from 'vscode';
 import { commandIds, registerCommands } from './commands';
 import { registerFindingsPanel } from './findingsPanel';
 import { BoundedLanguageClient } from './languageClient';
+import { LiveSessionHost } from './liveSessionHost';
 import { BoundedLog } from './logChannel';
 import { StatusBar } from './statusBar';
 
 let languageClient: BoundedLanguageClient | undefined;
+let liveSessions: LiveSessionHost | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const channel = vscode.window.createOutputChannel('Bounded', 'bounded-output');
@@ -17,7 +19,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   languageClient = new BoundedLanguageClient(context, log, statusBar, commandIds.restartServer);
   registerCommands(context, languageClient, log);
-  context.subscriptions.push(registerFindingsPanel(context));
+  liveSessions = new LiveSessionHost((line) => log.info(line));
+  context.subscriptions.push(registerFindingsPanel(context, liveSessions));
+  if (liveSessions.autoStart) void liveSessions.start();
   log.info(`Bounded ${String(context.extension.packageJSON.version)} activated; starting the language server`);
   try {
     await languageClient.start();
@@ -28,6 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
+  await liveSessions?.dispose();
+  liveSessions = undefined;
   await languageClient?.dispose();
   languageClient = undefined;
 }

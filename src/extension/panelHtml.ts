@@ -1,6 +1,6 @@
 // The HTML document of the Bounded panel's webview: a strict Content Security Policy that lets in
-// only the bundled script (by a nonce fresh for each render) and the extension's own stylesheet,
-// images and fonts. Pure (no vscode import), so its policy is unit-tested.
+// only the bundled script (by a nonce fresh for each render) and the extension's own stylesheets
+// (the panel's and the codicons'), images and fonts (the codicon font). Pure (no vscode import), so its policy is unit-tested.
 import { randomBytes } from 'node:crypto';
 
 export interface PanelHtmlOptions {
@@ -12,6 +12,8 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   /** `webview.asWebviewUri(...)` of media/panel.css, as a string. */
   styleUri: string;
+  /** `webview.asWebviewUri(...)` of dist/codicon.css (@vscode/codicons, its font beside it), as a string. */
+  codiconStyleUri: string;
 }
 
 export function createNonce(): string {
@@ -28,13 +30,14 @@ export function panelContentSecurityPolicy(cspSource: string, nonce: string): st
   ].join('; ');
 }
 
-export function renderPanelHtml({ cspSource, nonce, scriptUri, styleUri }: PanelHtmlOptions): string {
+export function renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri }: PanelHtmlOptions): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(panelContentSecurityPolicy(cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${escapeAttribute(codiconStyleUri)}">
   <link rel="stylesheet" href="${escapeAttribute(styleUri)}">
   <title>Bounded: Findings</title>
 </head>

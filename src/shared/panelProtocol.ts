@@ -36,6 +36,47 @@ export class IpcNotification<P> extends IpcMessageType<P> {
   readonly direction = 'hostToWebview';
 }
 
+/** A request carries an id; its answer is `{ method: '<method>/response', id, params: R }`. */
+export interface IpcRequestMessage<P> extends IpcMessage<P> {
+  readonly id: number;
+}
+
+/**
+ * A request with a response (GitLens' IpcRequest): `is`/`message` for the request, `isResponse`/
+ * `response` for its answer. Both ends check what they receive with these guards.
+ */
+export class IpcRequest<P, R> {
+  readonly responseMethod: string;
+
+  constructor(
+    readonly method: string,
+    private readonly isParams: (params: unknown) => params is P,
+    private readonly isResult: (result: unknown) => result is R,
+  ) {
+    this.responseMethod = `${method}/response`;
+  }
+
+  is(message: unknown): message is IpcRequestMessage<P> {
+    return isRecord(message) && message.method === this.method && isRequestId(message.id) && this.isParams(message.params);
+  }
+
+  message(params: P, id: number): IpcRequestMessage<P> {
+    return { method: this.method, id, params };
+  }
+
+  isResponse(message: unknown): message is IpcRequestMessage<R> {
+    return isRecord(message) && message.method === this.responseMethod && isRequestId(message.id) && this.isResult(message.params);
+  }
+
+  response(id: number, result: R): IpcRequestMessage<R> {
+    return { method: this.responseMethod, id, params: result };
+  }
+}
+
+function isRequestId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
 export const findingSeverities: readonly FindingSeverity[] = ['error', 'warning', 'info'];
@@ -71,7 +112,7 @@ export interface OpenLocationParams {
 }
 
 /** The only commands the webview may ask the host to run. */
-export const webviewRunnableCommands = ['bounded.analyzeWorkspace'] as const;
+export const webviewRunnableCommands = ['bounded.analyzeWorkspace', 'bounded.exportLiveTraces', 'bounded.importLiveTraces'] as const;
 
 export type WebviewRunnableCommand = (typeof webviewRunnableCommands)[number];
 
@@ -128,14 +169,14 @@ function isPanelFinding(value: unknown): value is PanelFinding {
   );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isNonEmptyString(value: unknown): value is string {
+export function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
-function isPositionNumber(value: unknown): value is number {
+export function isPositionNumber(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }

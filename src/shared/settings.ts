@@ -21,6 +21,20 @@ export interface BoundedSettings {
   exclude: string[];
   trace: { server: TraceLevel };
   deployment: DeploymentSettings;
+  live: LiveSettings;
+}
+
+/** Where and how the live panel receives telemetry (read by the extension host). */
+export interface LiveSettings {
+  otlp: {
+    host: string;
+    port: number;
+    /** Start receiving when the window opens (trusted workspaces only), not just when the panel opens. */
+    autoStart: boolean;
+    maxBodyBytes: number;
+    maxDecompressedBytes: number;
+  };
+  traces: { maxSpans: number; maxAgeMs: number };
 }
 
 /** Idle timeouts of the load balancers the keep-alive rules know (see facts.md). */
@@ -139,6 +153,76 @@ export const generalSettings: readonly SettingDeclaration[] = [
       markdownDescription: 'The bound on waiting for a pooled connection (ms) that quick fixes insert when a pool waits forever.',
     },
   },
+  {
+    key: 'bounded.live.otlp.host',
+    schema: {
+      type: 'string',
+      default: '127.0.0.1',
+      scope: 'window',
+      markdownDescription:
+        'The address the OTLP/HTTP receiver of the live panel listens on. Keep it a loopback address (`127.0.0.1`, `::1`): any other lets other machines send spans to this window, and Bounded asks before binding it.',
+    },
+  },
+  {
+    key: 'bounded.live.otlp.port',
+    schema: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 65535,
+      default: 4318,
+      scope: 'window',
+      markdownDescription: 'The port of the OTLP/HTTP receiver (4318 is the OTLP/HTTP default; 0 picks a free one). Point `OTEL_EXPORTER_OTLP_ENDPOINT` at the endpoint the panel shows.',
+    },
+  },
+  {
+    key: 'bounded.live.otlp.autoStart',
+    schema: {
+      type: 'boolean',
+      default: false,
+      scope: 'window',
+      markdownDescription: 'Start the OTLP receiver when the window opens rather than when the live panel opens. Only in a trusted workspace.',
+    },
+  },
+  {
+    key: 'bounded.live.otlp.maxBodyBytes',
+    schema: {
+      type: 'integer',
+      minimum: 1024,
+      default: 8 * 1024 * 1024,
+      scope: 'window',
+      markdownDescription: 'The largest export request body the receiver accepts as sent, in bytes (larger ones get 413).',
+    },
+  },
+  {
+    key: 'bounded.live.otlp.maxDecompressedBytes',
+    schema: {
+      type: 'integer',
+      minimum: 1024,
+      default: 64 * 1024 * 1024,
+      scope: 'window',
+      markdownDescription: 'The largest export request body the receiver accepts once gunzipped, in bytes: a gzip bomb stops there (413).',
+    },
+  },
+  {
+    key: 'bounded.live.traces.maxSpans',
+    schema: {
+      type: 'integer',
+      minimum: 100,
+      default: 100_000,
+      scope: 'window',
+      markdownDescription: 'How many spans the live panel holds; past it the oldest go.',
+    },
+  },
+  {
+    key: 'bounded.live.traces.maxAgeMs',
+    schema: {
+      type: 'integer',
+      minimum: 1000,
+      default: 30 * 60_000,
+      scope: 'window',
+      markdownDescription: 'How long (ms) the live panel holds a span.',
+    },
+  },
 ];
 
 function declaredDefault<T>(key: string): T {
@@ -152,6 +236,17 @@ export const defaultDeployment: DeploymentSettings = {
   loadBalancerIdleTimeoutMs: declaredDefault('bounded.loadBalancerIdleTimeoutMs'),
   upstreamIdleTimeoutMs: declaredDefault('bounded.upstreamIdleTimeoutMs'),
   pools: { defaultMax: declaredDefault('bounded.pools.defaultMax'), acquireTimeoutMs: declaredDefault('bounded.pools.acquireTimeoutMs') },
+};
+
+export const defaultLive: LiveSettings = {
+  otlp: {
+    host: declaredDefault('bounded.live.otlp.host'),
+    port: declaredDefault('bounded.live.otlp.port'),
+    autoStart: declaredDefault('bounded.live.otlp.autoStart'),
+    maxBodyBytes: declaredDefault('bounded.live.otlp.maxBodyBytes'),
+    maxDecompressedBytes: declaredDefault('bounded.live.otlp.maxDecompressedBytes'),
+  },
+  traces: { maxSpans: declaredDefault('bounded.live.traces.maxSpans'), maxAgeMs: declaredDefault('bounded.live.traces.maxAgeMs') },
 };
 
 export const defaultExclude: readonly string[] = declaredDefault('bounded.exclude');
@@ -173,7 +268,34 @@ export function normaliseSettings(raw: unknown): BoundedSettings {
   const exclude = Array.isArray(section.exclude) ? section.exclude.filter((x): x is string => typeof x === 'string') : [...defaultExclude];
   const traceRaw = isRecord(section.trace) ? section.trace.server : undefined;
   const trace: TraceLevel = traceRaw === 'messages' || traceRaw === 'verbose' ? traceRaw : 'off';
-  return { rules, exclude, trace: { server: trace }, deployment: normaliseDeployment(section) };
+  return { rules, exclude, trace: { server: trace }, deployment: normaliseDeployment(section), live: normaliseLive(section.live) };
+}
+
+/** The `live` part of a `bounded` section (VS Code's `getConfiguration('bounded').get('live')`); junk gives the defaults. */
+export function normaliseLive(raw: unknown): LiveSettings {
+  const live = isRecord(raw) ? raw : {};
+  const otlp = isRecord(live.otlp) ? live.otlp : {};
+  const traces = isRecord(live.traces) ? live.traces : {};
+  const port = otlp.port;
+  return {
+    otlp: {
+      host: typeof otlp.host === 'string' && otlp.host.trim() !== '' ? otlp.host.trim() : defaultLive.otlp.host,
+      port: typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65535 ? port : defaultLive.otlp.port,
+      autoStart: typeof otlp.autoStart === 'boolean' ? otlp.autoStart : defaultLive.otlp.autoStart,
+      maxBodyBytes: positiveInteger(otlp.maxBodyBytes) ?? defaultLive.otlp.maxBodyBytes,
+      maxDecompressedBytes: positiveInteger(otlp.maxDecompressedBytes) ?? defaultLive.otlp.maxDecompressedBytes,
+    },
+    traces: {
+      maxSpans: positiveInteger(traces.maxSpans) ?? defaultLive.traces.maxSpans,
+      maxAgeMs: positiveInteger(traces.maxAgeMs) ?? defaultLive.traces.maxAgeMs,
+    },
+  };
+}
+
+/** Whether a receiver bound to `host` is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /** The deployment part of a `bounded` section; junk and missing values give the defaults. */

@@ -9,9 +9,10 @@ import { createNonce, renderPanelHtml } from '../../src/extension/panelHtml';
 const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 const scriptUri = `${cspSource}/ext/dist/webview.js`;
 const styleUri = `${cspSource}/ext/media/panel.css`;
+const codiconStyleUri = `${cspSource}/ext/dist/codicon.css`;
 
 function render(nonce = createNonce()): { document: Document; nonce: string } {
-  return { document: new JSDOM(renderPanelHtml({ cspSource, nonce, scriptUri, styleUri })).window.document, nonce };
+  return { document: new JSDOM(renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri })).window.document, nonce };
 }
 
 function contentSecurityPolicy(document: Document): string | null | undefined {
@@ -28,7 +29,7 @@ describe('panel HTML', () => {
     assert.equal(document.head.firstElementChild?.getAttribute('charset'), 'UTF-8', 'charset comes first');
   });
 
-  it('loads the bundle by the nonce and the stylesheet by URI', () => {
+  it('loads the bundle by the nonce and the stylesheets (codicons, then the panel) by URI', () => {
     const { document, nonce } = render();
     const scripts = Array.from(document.querySelectorAll('script'));
     assert.equal(scripts.length, 1);
@@ -36,7 +37,7 @@ describe('panel HTML', () => {
     assert.equal(scripts[0]?.getAttribute('nonce'), nonce);
     assert.deepEqual(
       Array.from(document.querySelectorAll('link[rel="stylesheet"]'), (link) => link.getAttribute('href')),
-      [styleUri],
+      [codiconStyleUri, styleUri],
     );
     assert.ok(document.getElementById('app'), 'the element the webview script fills');
   });
@@ -63,7 +64,7 @@ describe('panel HTML', () => {
   });
 
   it('escapes the URIs it is given', () => {
-    const html = renderPanelHtml({ cspSource, nonce: 'n', scriptUri: 'x"><script>alert(1)</script>', styleUri });
+    const html = renderPanelHtml({ cspSource, nonce: 'n', scriptUri: 'x"><script>alert(1)</script>', styleUri, codiconStyleUri });
     const { document } = new JSDOM(html).window;
     assert.equal(document.querySelectorAll('script').length, 1);
     assert.equal(document.querySelector('script')?.getAttribute('src'), 'x"><script>alert(1)</script>');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ruleOptions } from '../../src/analyzer/engine';
 import { rules } from '../../src/analyzer/registry';
-import { defaultDeployment, loadBalancerIdleTimeoutMs, normaliseSettings, type DeploymentSettings } from '../../src/shared/settings';
+import { defaultDeployment, defaultLive, isLoopbackHost, loadBalancerIdleTimeoutMs, normaliseLive, normaliseSettings, type DeploymentSettings, type LiveSettings } from '../../src/shared/settings';
 
 /** How each deployment setting is read back from normalised settings. */
 const deploymentReaders: Record<string, (deployment: DeploymentSettings) => unknown> = {
@@ -14,6 +14,17 @@ const deploymentReaders: Record<string, (deployment: DeploymentSettings) => unkn
   'bounded.upstreamIdleTimeoutMs': (d) => d.upstreamIdleTimeoutMs,
   'bounded.pools.defaultMax': (d) => d.pools.defaultMax,
   'bounded.pools.acquireTimeoutMs': (d) => d.pools.acquireTimeoutMs,
+};
+
+/** How each live setting is read back from normalised settings. */
+const liveReaders: Record<string, (live: LiveSettings) => unknown> = {
+  'bounded.live.otlp.host': (l) => l.otlp.host,
+  'bounded.live.otlp.port': (l) => l.otlp.port,
+  'bounded.live.otlp.autoStart': (l) => l.otlp.autoStart,
+  'bounded.live.otlp.maxBodyBytes': (l) => l.otlp.maxBodyBytes,
+  'bounded.live.otlp.maxDecompressedBytes': (l) => l.otlp.maxDecompressedBytes,
+  'bounded.live.traces.maxSpans': (l) => l.traces.maxSpans,
+  'bounded.live.traces.maxAgeMs': (l) => l.traces.maxAgeMs,
 };
 import { buildConfigurationContribution, declaredSettings } from '../../scripts/settingsSchema';
 
@@ -64,6 +75,8 @@ describe('settings schema', () => {
         assert.deepEqual(settings.exclude, schema.default);
       } else if (key === 'bounded.trace.server') {
         assert.equal(settings.trace.server, schema.default);
+      } else if (key in liveReaders) {
+        assert.deepEqual(liveReaders[key](settings.live), schema.default, key);
       } else if (key in deploymentReaders) {
         assert.deepEqual(deploymentReaders[key](settings.deployment), schema.default, key);
       } else {
@@ -91,6 +104,18 @@ describe('settings schema', () => {
     assert.equal(loadBalancerIdleTimeoutMs({ ...given.deployment, loadBalancer: 'custom' }), 30_000);
     const junk = normaliseSettings({ loadBalancer: 'haproxy', loadBalancerIdleTimeoutMs: -1, upstreamIdleTimeoutMs: '10', pools: { defaultMax: 2.5 } });
     assert.deepEqual(junk.deployment, defaultDeployment);
+  });
+
+  it('live settings are read from the section, and junk falls back to the defaults', () => {
+    const given = normaliseLive({ otlp: { host: ' 0.0.0.0 ', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
+    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
+    assert.deepEqual(normaliseLive({ otlp: { host: '', port: 70000, autoStart: 'yes', maxBodyBytes: -1 }, traces: 3 }), defaultLive);
+    assert.deepEqual(normaliseLive(undefined), defaultLive);
+  });
+
+  it('loopback hosts are told apart from the others', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.4', 'example.com', '128.0.0.1']) assert.equal(isLoopbackHost(host), false, host);
   });
 
   it('a rule option given in settings overrides the default and unknown junk is ignored', () => {
