@@ -25,7 +25,9 @@ describe('bounded watch arguments', () => {
     [['--summary-interval', '0'], /--summary-interval takes a positive number of seconds, got "0"/],
     [['--grace', 'soon'], /--grace takes a positive number of seconds/],
     [['--json=yes'], /--json takes no value/],
-    [['--redis', 'redis://localhost'], /Unknown option "--redis"/],
+    [['--redis', 'http://localhost:6379'], /--redis takes a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/localhost:6379"/],
+    [['--dead-letter', '1'], /--dead-letter takes a whole number of deliveries of at least 2/],
+    [['--redis-poll', 'fast'], /--redis-poll takes a positive number of seconds/],
     [['4318'], /bounded watch takes no arguments, got "4318"/],
   ] as const) {
     it(`refuses ${args.join(' ')}`, () => {
