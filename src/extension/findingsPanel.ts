@@ -72,6 +72,8 @@ class FindingsPanelHost implements vscode.Disposable {
     if (this.panel) {
       this.panel.reveal();
       if (view && this.panel.visible) void this.panel.webview.postMessage(ShowViewNotification.message({ view }));
+      // Opened before (or its receiver stopped or failed since): asking for the panel starts it again.
+      void this.live.start();
       return;
     }
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
