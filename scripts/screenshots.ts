@@ -8,16 +8,13 @@
 //   docs/images/inline-diagnostic.png     a floating-promise diagnostic and its hover in the editor
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from '../test/vscode/codeServer';
+import { ensureCodeServer, freeLoopbackPort, repoRoot, startCodeServer, workbenchUrl } from '../test/vscode/codeServer';
 import { copyFixtureWorkspace } from '../test/vscode/testInputs';
+import { createServiceTracers, recordSpan } from './syntheticTraces';
 
 // As test/vscode/runInCodeServer.ts launches it.
 const chromiumPath = '/usr/bin/chromium';
@@ -32,17 +29,6 @@ function build(): Promise<void> {
     const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, stdio: ['ignore', process.stderr, process.stderr] });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`the build failed (exit code ${code})`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePromise(port));
-    });
   });
 }
 
@@ -89,21 +75,11 @@ function panelFrame(page: Page): Promise<Frame> {
 
 /** Traces shaped like the demo's: a gateway calling checkout, checkout calling payments and inventory; one declined payment. */
 async function sendTraces(endpoint: string, sourceFile: string): Promise<void> {
-  const providers = ['gateway', 'checkout', 'payments', 'inventory'].map(
-    (service) =>
-      new TracerProvider({
-        resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.4.2' }),
-        spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, timeoutMillis: 10_000 }) })],
-      }),
-  );
-  const [gateway, checkout, payments, inventory] = providers.map((provider) => provider.getTracer('@opentelemetry/instrumentation-http', '0.57.0'));
+  const tracers = createServiceTracers(endpoint, ['gateway', 'checkout', 'payments', 'inventory'], { 'service.version': '1.4.2' });
+  const [gateway, checkout, payments, inventory] = ['gateway', 'checkout', 'payments', 'inventory'].map((service) => tracers.tracer(service));
   const base = Date.now() - 60_000;
-  const span = (tracer: Tracer, name: string, kind: SpanKind, parent: Span | undefined, startMs: number, durationMs: number, attributes: Record<string, string | number> = {}): Span => {
-    const parentContext = parent ? trace.setSpan(context.active(), parent) : context.active();
-    const created = tracer.startSpan(name, { kind, startTime: base + startMs, attributes }, parentContext);
-    created.end(base + startMs + durationMs);
-    return created;
-  };
+  const span = (tracer: Tracer, name: string, kind: SpanKind, parent: Span | undefined, startMs: number, durationMs: number, attributes: Record<string, string | number> = {}): Span =>
+    recordSpan(tracer, { name, kind, parent, startMs: base + startMs, durationMs, attributes });
   for (let request = 0; request < 7; request++) {
     const offset = request * 4_000;
     const declined = request === 4;
@@ -116,15 +92,18 @@ async function sendTraces(endpoint: string, sourceFile: string): Promise<void> {
     const reserve = span(checkout, 'POST inventory/reserve', SpanKind.CLIENT, checkoutServer, offset + 42, 40);
     span(inventory, 'POST /reserve', SpanKind.SERVER, reserve, offset + 44, 36);
     const charge = span(checkout, 'POST payments/charge', SpanKind.CLIENT, checkoutServer, offset + 86, total - 100);
-    const chargeServer = payments.startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: base + offset + 88, attributes: { 'payment.provider': 'stripe' } }, trace.setSpan(context.active(), charge));
-    if (declined) {
-      chargeServer.recordException({ name: 'CardDeclinedError', message: 'card declined: insufficient funds' }, base + offset + total - 20);
-      chargeServer.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined: insufficient funds' });
-    }
-    chargeServer.end(base + offset + total - 16);
+    recordSpan(payments, {
+      name: 'POST /charge',
+      kind: SpanKind.SERVER,
+      parent: charge,
+      startMs: base + offset + 88,
+      durationMs: total - 104,
+      attributes: { 'payment.provider': 'stripe' },
+      error: declined ? { name: 'CardDeclinedError', message: 'card declined: insufficient funds' } : undefined,
+    });
   }
-  await Promise.all(providers.map((provider) => provider.forceFlush()));
-  await Promise.all(providers.map((provider) => provider.shutdown()));
+  await tracers.flush();
+  await tracers.shutdown();
 }
 
 async function main(): Promise<void> {
@@ -139,7 +118,7 @@ async function main(): Promise<void> {
     const folder = copyFixtureWorkspace(scratch);
     // The receiver on a port free now, whatever else on this machine listens on 4318.
     mkdirSync(join(folder, '.vscode'));
-    writeFileSync(join(folder, '.vscode', 'settings.json'), `${JSON.stringify({ 'bounded.live.otlp.port': await freePort(), 'workbench.tips.enabled': false }, null, 2)}\n`);
+    writeFileSync(join(folder, '.vscode', 'settings.json'), `${JSON.stringify({ 'bounded.live.otlp.port': await freeLoopbackPort(), 'workbench.tips.enabled': false }, null, 2)}\n`);
     mkdirSync(imagesDir, { recursive: true });
 
     const page = await browser.newPage({ viewport });

@@ -3,6 +3,7 @@
 // user-data and extensions folders. See shared/notes/real-vscode-tests.md for why it is set up so.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { arch, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +33,7 @@ const ripgrepTargets: Partial<Record<string, string>> = {
 
 // User settings of every started code-server: nothing that reaches for the (unreachable) gallery,
 // and no prompts about the git repository that holds the opened folder.
-const userSettings = {
+const defaultUserSettings = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
@@ -181,6 +182,23 @@ export interface StartOptions {
   extensionsDir?: string;
   /** Forward code-server's own log to stderr (the demo does; tests keep it unless it fails to start). */
   logToStderr?: boolean;
+  /** User settings added to the defaults (the demo's receiver port and autoStart). */
+  userSettings?: Record<string, unknown>;
+}
+
+/** `preferred` when nothing listens on it on 127.0.0.1, else a port free now (chosen by the OS). */
+export function freeLoopbackPort(preferred = 0): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createNetServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (preferred !== 0 && error.code === 'EADDRINUSE') freeLoopbackPort().then(resolvePromise, reject);
+      else reject(error);
+    });
+    server.listen(preferred, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePromise(port));
+    });
+  });
 }
 
 /** Starts code-server on 127.0.0.1 (port chosen by the OS) and resolves once it is listening. */
@@ -189,7 +207,7 @@ export function startCodeServer(options: StartOptions = {}): Promise<CodeServer>
   const extensionsDir = options.extensionsDir ?? join(stateDir, 'extensions');
   const userDataDir = join(stateDir, 'user-data');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify(userSettings, null, 2)}\n`);
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), `${JSON.stringify({ ...defaultUserSettings, ...options.userSettings }, null, 2)}\n`);
   const child = spawn(
     process.execPath,
     [
