@@ -1,7 +1,7 @@
-// `bounded watch [--otlp-port 4318] [--otlp-host 127.0.0.1] [--json] [--summary-interval <s>]
-//                [--grace <s>] [--window <s>]`
-// Runs the live sources (OTLP traces now; Redis Streams, the inspector, metrics and pprof later,
-// several at once), prints the live findings as they are raised and cleared and a summary of each
+// `bounded watch [--otlp-port 4318] [--otlp-host 127.0.0.1] [--metrics|--pprof|--inspect|--redis ...]
+//                [--json] [--summary-interval <s>] [--grace <s>] [--window <s>]`
+// Runs the live sources (OTLP traces, Redis Streams, the inspector, metrics and pprof, several at
+// once; traces when --otlp-port or --otlp-host is given or no other source is), prints the live findings as they are raised and cleared and a summary of each
 // source every few seconds, until Ctrl-C or SIGTERM.
 // Exit codes: 0 stopped by a signal, 2 usage error or a source that cannot start (a port taken).
 import type { LiveFinding } from '../live/liveFinding';
@@ -20,7 +20,8 @@ import { createTraceSource } from '../live/traceSource';
 import { UsageError } from './checkCommand';
 
 export interface WatchOptions {
-  otlp: { host: string; port: number };
+  /** Where to receive OTLP/HTTP traces; none when only other sources are watched. */
+  otlp?: { host: string; port: number };
   json: boolean;
   summaryIntervalMs: number;
   /** How long a span's parent, or a call's server span, may take to arrive. */
@@ -65,8 +66,9 @@ Receives live telemetry and prints the live findings (broken-propagation, slow-o
 error-rate) as they are raised and cleared, and a summary of each source every few seconds.
 Stop with Ctrl-C.
 
-Sources:
-  --otlp-port <port>        receive OTLP/HTTP traces on this port (default 4318; 0 picks a free one)
+Sources (with none of them, OTLP/HTTP traces on 127.0.0.1:4318):
+  --otlp-port <port>        receive OTLP/HTTP traces on this port (default 4318; 0 picks a free one);
+                            beside other sources, traces are received only with --otlp-port or --otlp-host
   --otlp-host <host>        the address the receiver listens on (default 127.0.0.1)
   --metrics <url>           scrape a Prometheus /metrics endpoint (repeatable; host:port means
                             http://host:port/metrics): handle-leak, fd-leak, goroutine-leak
@@ -105,7 +107,8 @@ Options:
 Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage error or a port that is taken.`;
 
 export function parseWatchArgs(args: string[]): WatchOptions {
-  const options: WatchOptions = { otlp: { host: '127.0.0.1', port: 4318 }, json: false, summaryIntervalMs: 5000, graceMs: 10_000, windowMs: 30_000 };
+  const options: WatchOptions = { json: false, summaryIntervalMs: 5000, graceMs: 10_000, windowMs: 30_000 };
+  let otlp: { host: string; port: number } | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -120,13 +123,13 @@ export function parseWatchArgs(args: string[]): WatchOptions {
         const raw = value();
         const port = Number(raw);
         if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`--otlp-port takes a port number from 0 to 65535, got "${raw}".`);
-        options.otlp.port = port;
+        otlp = { ...(otlp ?? defaultOtlp), port };
         break;
       }
       case '--otlp-host': {
         const host = value();
         if (host.trim() === '') throw new UsageError('--otlp-host needs a host name or address.');
-        options.otlp.host = host;
+        otlp = { ...(otlp ?? defaultOtlp), host };
         break;
       }
       case '--json':
@@ -209,8 +212,13 @@ export function parseWatchArgs(args: string[]): WatchOptions {
         throw new UsageError(arg.startsWith('-') ? `Unknown option "${arg}".` : `bounded watch takes no arguments, got "${arg}".`);
     }
   }
+  // Traces when asked for, or when nothing else is: two watchers of other sources do not clash on 4318.
+  const otherSources = [options.metrics, options.pprof, options.inspect, options.redis, options.redisCluster].some((given) => given !== undefined && given.length > 0);
+  if (otlp !== undefined || !otherSources) options.otlp = otlp ?? { ...defaultOtlp };
   return options;
 }
+
+const defaultOtlp = { host: '127.0.0.1', port: 4318 };
 
 /** The URL as given, once `parse` (the source's own reading of it) accepts it. */
 function validUrl(flag: string, raw: string, parse: (raw: string) => URL): string {
@@ -292,7 +300,8 @@ export async function runWatch(options: WatchOptions, output: WatchOutput = proc
 
 /** The sources the options ask for, in the order they start. Parts 2 and 3 add theirs here. */
 function sourcesOf(options: WatchOptions, findings: LiveFindingSet, log: (line: string) => void): LiveSource[] {
-  const sources: LiveSource[] = [createTraceSource({ host: options.otlp.host, port: options.otlp.port, findings, detectors: traceDetectorOptionsOf(options), log })];
+  const sources: LiveSource[] = [];
+  if (options.otlp) sources.push(createTraceSource({ host: options.otlp.host, port: options.otlp.port, findings, detectors: traceDetectorOptionsOf(options), log }));
   const intervalMs = options.scrapeIntervalMs ?? 5_000;
   if (options.metrics?.length) sources.push(createMetricsSource({ urls: options.metrics, findings, intervalMs, pinned: options.pinnedMetrics, leak: leakDetectorOptionsOf(options), log }));
   if (options.pprof?.length) sources.push(createPprofSource({ urls: options.pprof, findings, intervalMs, leak: leakDetectorOptionsOf(options), log }));

@@ -1,40 +1,34 @@
-// The live session of one VS Code window: a TraceStore fed by an OTLP/HTTP receiver, the trace
-// detectors over it (ticked on a timer) and the live findings they raise. The panel host starts it
+// The live session of one VS Code window: the trace source `bounded watch` runs too (a TraceStore
+// fed by an OTLP/HTTP receiver, the trace detectors over it ticked on a timer, src/live/traceSource.ts),
+// the live findings they raise and the receiver's state as the panel shows it. The panel host starts it
 // when the panel opens (or at activation with bounded.live.otlp.autoStart) and stops it on dispose.
 // Plain Node (no vscode import): the prompts about ports and hosts are liveSessionHost.ts's.
 import { LiveFindingSet } from '../live/liveFindingSet';
-import { startOtlpReceiver, type OtlpReceiver } from '../live/otlpReceiver';
-import { createTraceDetectors, type TraceDetectors } from '../live/traceDetectors';
-import { TraceStore } from '../live/traceStore';
+import type { OtlpReceiver } from '../live/otlpReceiver';
+import { createTraceSource, type TraceSource } from '../live/traceSource';
+import type { TraceStore } from '../live/traceStore';
 import type { ReceiverState } from '../shared/livePanelProtocol';
 import type { LiveSettings } from '../shared/settings';
 
-const detectorTickMs = 1000;
-
 export class LiveSession {
-  readonly store: TraceStore;
   readonly findings = new LiveFindingSet();
-  private readonly detectors: TraceDetectors;
-  private readonly ticker: NodeJS.Timeout;
-  private receiver: OtlpReceiver | undefined;
-  private starting: Promise<OtlpReceiver> | undefined;
+  private readonly traces: TraceSource;
   private receiverState: ReceiverState;
   private readonly listeners = new Set<() => void>();
   private readonly subscriptions: Array<{ dispose(): void }>;
 
   constructor(
     private readonly settings: LiveSettings,
-    private readonly log: (line: string) => void = () => undefined,
+    log: (line: string) => void = () => undefined,
   ) {
-    this.store = new TraceStore({ maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs });
-    this.detectors = createTraceDetectors({ store: this.store, findings: this.findings });
-    this.ticker = setInterval(() => {
-      this.detectors.tick();
-      this.store.prune();
-    }, detectorTickMs);
-    this.ticker.unref();
-    this.receiverState = { state: 'stopped', host: settings.otlp.host, port: settings.otlp.port };
+    const { host, port, maxBodyBytes, maxDecompressedBytes } = settings.otlp;
+    this.traces = createTraceSource({ host, port, findings: this.findings, store: { maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs }, maxBodyBytes, maxDecompressedBytes, log });
+    this.receiverState = { state: 'stopped', host, port };
     this.subscriptions = [this.store.onSpans(() => this.changed()), this.findings.onChange(() => this.changed())];
+  }
+
+  get store(): TraceStore {
+    return this.traces.store;
   }
 
   get state(): ReceiverState {
@@ -42,7 +36,7 @@ export class LiveSession {
   }
 
   get running(): boolean {
-    return this.receiver !== undefined;
+    return this.traces.url !== undefined;
   }
 
   /** Called after spans arrive, findings change or the receiver's state changes. */
@@ -57,21 +51,16 @@ export class LiveSession {
    * recording the failure in `state`. Already running: resolves with the running receiver.
    */
   async start(port = this.settings.otlp.port): Promise<OtlpReceiver> {
-    if (this.receiver) return this.receiver;
-    if (this.starting) return this.starting;
-    const { host, maxBodyBytes, maxDecompressedBytes } = this.settings.otlp;
+    if (this.running || this.receiverState.state === 'starting') return this.traces.startReceiver(port);
+    const { host } = this.settings.otlp;
     this.setState({ state: 'starting', host, port });
-    this.starting = startOtlpReceiver({ host, port, store: this.store, maxBodyBytes, maxDecompressedBytes, log: this.log });
     try {
-      const receiver = await this.starting;
-      this.receiver = receiver;
+      const receiver = await this.traces.startReceiver(port);
       this.setState({ state: 'running', host, port: receiver.port, endpoint: receiver.url });
       return receiver;
     } catch (error) {
       this.setState({ state: 'failed', host, port, message: error instanceof Error ? error.message : String(error) });
       throw error;
-    } finally {
-      this.starting = undefined;
     }
   }
 
@@ -82,21 +71,15 @@ export class LiveSession {
   }
 
   async stopReceiver(message?: string): Promise<void> {
-    const receiver = this.receiver ?? (await this.starting?.catch(() => undefined));
-    this.receiver = undefined;
-    await receiver?.close();
+    await this.traces.stopReceiver();
     this.setState({ state: 'stopped', host: this.settings.otlp.host, port: this.settings.otlp.port, message });
   }
 
   /** Stops everything: the receiver, the detectors, the timer. The session cannot start again. */
   async dispose(): Promise<void> {
-    clearInterval(this.ticker);
     for (const subscription of this.subscriptions) subscription.dispose();
-    this.detectors.dispose();
     this.listeners.clear();
-    const receiver = this.receiver ?? (await this.starting?.catch(() => undefined));
-    this.receiver = undefined;
-    await receiver?.close();
+    await this.traces.stop();
   }
 
   private setState(state: ReceiverState): void {

@@ -9,25 +9,15 @@
 // Totals, event-loop lag and resident memory are kept as series, not judged. A target that stops
 // answering is shown `down` with the reason and polled on; its series are kept.
 import { scrapeText } from './httpScrape';
-import { LeakDetector, type LeakDetectorOptions, type LeakFindingKind, type LeakSeriesSpec } from './leakDetector';
-import type { LiveFindingSet } from './liveFindingSet';
-import type { LiveSource, LiveSourceSummary } from './liveSource';
-import { PollingTarget, type PollingTargetFigures } from './pollingTarget';
+import { LeakDetector, type LeakFindingKind, type LeakSeriesSpec } from './leakDetector';
+import type { LiveSource } from './liveSource';
+import { createPolledTargetsSource, httpEndpointUrl, parseErrorFigures, PollingTarget, pollTimeoutMs, type PolledEndpointsOptions, type PollingTargetFigures } from './pollingTarget';
 import { parsePrometheusText, sampleSeriesName, type PrometheusFamily } from './prometheusText';
 import { TimeSeriesStore, type TimeSeriesOptions } from './timeSeries';
 
-export interface MetricsSourceOptions {
-  urls: readonly string[];
-  findings: LiveFindingSet;
-  /** A store shared with other sources; by default the source has its own. */
-  store?: TimeSeriesStore;
-  intervalMs?: number;
-  timeoutMs?: number;
-  maxBodyBytes?: number;
+export interface MetricsSourceOptions extends PolledEndpointsOptions {
   /** Metric (family) names kept as series besides the handle-like ones. */
   pinned?: readonly string[];
-  leak?: Partial<LeakDetectorOptions>;
-  log?: (line: string) => void;
 }
 
 /** Judged series remembered per target (types of handles are a few dozen at most). */
@@ -63,7 +53,7 @@ export function createMetricsSource(options: MetricsSourceOptions): LiveSource &
   const detector = new LeakDetector({ store, findings: options.findings, options: options.leak });
   const pinned = new Set(options.pinned ?? []);
   const intervalMs = options.intervalMs ?? 5_000;
-  const scrapeOptions = { timeoutMs: options.timeoutMs ?? Math.min(10_000, Math.max(1_000, intervalMs)), maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' };
+  const scrapeOptions = { timeoutMs: options.timeoutMs ?? pollTimeoutMs(intervalMs), maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1' };
 
   const targets = options.urls.map((raw) => {
     const url = metricsUrl(raw);
@@ -71,23 +61,21 @@ export function createMetricsSource(options: MetricsSourceOptions): LiveSource &
     const latest = new Map<string, number>();
     /** The judged series seen so far: one missing from a scrape counts 0 (prom-client leaves out a type with none). */
     const judgedKeys = new Set<string>();
-    let parseErrors = 0;
-    let firstParseError: string | undefined;
+    let parsing = parseErrorFigures([]);
     const polling = new PollingTarget(
       url,
       intervalMs,
       async (signal) => {
         const text = await scrapeText(url, scrapeOptions, signal);
         const scrape = parsePrometheusText(text);
-        parseErrors = scrape.errors.length;
-        firstParseError = scrape.errors[0] ? `line ${scrape.errors[0].line}: ${scrape.errors[0].message}` : undefined;
-        if (scrape.families.length === 0) throw new Error(`${url.href} answered, but with no metrics${firstParseError ? ` (${firstParseError})` : ''}`);
+        parsing = parseErrorFigures(scrape.errors);
+        if (scrape.families.length === 0) throw new Error(`${url.href} answered, but with no metrics${parsing.firstParseError ? ` (${parsing.firstParseError})` : ''}`);
         record(target, scrape.families, latest, judgedKeys, Date.now());
         detector.tick();
       },
       (state, error) => options.log?.(`metrics ${url.href}: ${state}${error ? `: ${error}` : ''}`),
     );
-    return { url, target, polling, latest, figures: (): MetricsTargetFigures => ({ ...polling.figures(), latest: Object.fromEntries(latest), parseErrors, ...(firstParseError ? { firstParseError } : {}) }) };
+    return { url, target, polling, latest, figures: (): MetricsTargetFigures => ({ ...polling.figures(), latest: Object.fromEntries(latest), ...parsing }) };
   });
 
   function record(target: string, families: readonly PrometheusFamily[], latest: Map<string, number>, judgedKeys: Set<string>, now: number): void {
@@ -118,43 +106,25 @@ export function createMetricsSource(options: MetricsSourceOptions): LiveSource &
     }
   }
 
-  return {
+  const source = createPolledTargetsSource({
     name: 'metrics',
-    store,
+    targets,
     detector,
-    async start() {
-      for (const target of targets) target.polling.start();
-      return `scraping ${targets.map((target) => target.url.href).join(', ')} every ${intervalMs / 1000} s`;
+    intervalMs,
+    doing: 'scraping',
+    describe: (target) => {
+      const latest = Object.entries(target.latest)
+        .filter(([series]) => /^(nodejs_active_(resources|handles)_total|process_open_fds|go_goroutines)$/.test(series))
+        .map(([series, value]) => `${series} ${value}`);
+      return latest.length > 0 ? `: ${latest.join(', ')}` : '';
     },
-    async stop() {
-      for (const target of targets) target.polling.stop();
-      detector.dispose();
-    },
-    summary(): LiveSourceSummary {
-      const figures = targets.map((target) => target.figures());
-      const text = `metrics: ${figures
-        .map((target) => {
-          const latest = Object.entries(target.latest)
-            .filter(([series]) => /^(nodejs_active_(resources|handles)_total|process_open_fds|go_goroutines)$/.test(series))
-            .map(([series, value]) => `${series} ${value}`);
-          return `${target.url} ${target.state}${target.error ? ` (${target.error})` : ''}${latest.length > 0 ? `: ${latest.join(', ')}` : ''}`;
-        })
-        .join('; ')}`;
-      return { figures: { targets: figures, rising: detector.stats().rising }, text };
-    },
-  };
+  });
+  return { ...source, store, detector };
 }
 
 /** The URL to scrape: `host:port` alone means `http://host:port/metrics`. */
 export function metricsUrl(raw: string): URL {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new RangeError(`"${raw}" is not a URL (http://127.0.0.1:9100/metrics)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`"${raw}" is not an http or https URL`);
+  const url = httpEndpointUrl(raw, 'http://127.0.0.1:9100/metrics');
   if (url.pathname === '/' && !/\/$/.test(raw)) url.pathname = '/metrics';
   return url;
 }

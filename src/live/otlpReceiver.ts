@@ -38,7 +38,20 @@ export interface OtlpReceiver {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** What the receiver has answered since it started. */
+  stats(): OtlpReceiverStats;
   close(): Promise<void>;
+}
+
+export interface OtlpReceiverStats {
+  /** Requests answered, accepted or refused. */
+  requests: number;
+  /** Requests refused, by HTTP status (`{ "400": 2, "413": 1 }`); a client gone before its answer counts nowhere. */
+  refusedRequests: Record<string, number>;
+  /** Spans decoded and stored. */
+  acceptedSpans: number;
+  /** Spans of accepted requests that were invalid (the partialSuccess rejectedSpans). */
+  rejectedSpans: number;
 }
 
 export const defaultMaxBodyBytes = 8 * 1024 * 1024;
@@ -68,6 +81,11 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
   const maxConcurrentRequests = options.maxConcurrentRequests ?? defaultMaxConcurrentRequests;
   const log = options.log ?? (() => undefined);
   let inFlight = 0;
+  const counters: OtlpReceiverStats = { requests: 0, refusedRequests: {}, acceptedSpans: 0, rejectedSpans: 0 };
+  const countRefusal = (status: number) => {
+    counters.requests += 1;
+    counters.refusedRequests[status] = (counters.refusedRequests[status] ?? 0) + 1;
+  };
 
   const server = createServer((request, response) => {
     const format = formatOf(request.headers['content-type']);
@@ -76,6 +94,7 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
       // The body is read and dropped, not kept: closing the connection with it unread would reset
       // it, and the client might lose the answer. server.requestTimeout bounds how long that takes.
       if (refusal.status === 503) response.setHeader('Retry-After', String(retryAfterSeconds));
+      countRefusal(refusal.status);
       answerRefusal(response, format ?? 'json', refusal, log);
       request.resume();
       return;
@@ -90,6 +109,9 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
     receive(request, format as BodyFormat, { maxBodyBytes, maxDecompressedBytes })
       .then((result) => {
         release();
+        counters.requests += 1;
+        counters.acceptedSpans += result.spans.length;
+        counters.rejectedSpans += result.rejected;
         try {
           options.store.add(result.spans);
         } catch (error) {
@@ -110,6 +132,7 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
             : error instanceof OtlpDecodeError
               ? new RequestRefusal(400, rpcCode.invalidArgument, error.message)
               : new RequestRefusal(500, rpcCode.internal, `the receiver failed: ${error instanceof Error ? error.message : String(error)}`);
+        countRefusal(refusal.status);
         answerRefusal(response, format as BodyFormat, refusal, log);
         request.resume();
       });
@@ -119,8 +142,10 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
   server.requestTimeout = 30_000;
   server.on('clientError', (error, socket) => {
     log(`otlp: bad request from a client: ${error.message}`);
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+    if (socket.writable) {
+      countRefusal(400);
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else socket.destroy();
   });
 
   return new Promise<OtlpReceiver>((resolve, reject) => {
@@ -139,6 +164,7 @@ export function startOtlpReceiver(options: OtlpReceiverOptions): Promise<OtlpRec
         url,
         host: options.host,
         port,
+        stats: () => ({ ...counters, refusedRequests: { ...counters.refusedRequests } }),
         close: () =>
           new Promise<void>((closed) => {
             server.close(() => closed());

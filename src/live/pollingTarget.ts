@@ -2,6 +2,13 @@
 // they never pile up), with its state for summaries and the panel: `connecting` until the first
 // answer, `up` after one, `down` (with the error, in words) when a poll fails. A target that is down
 // keeps being polled and comes back `up` when it answers again; the source's series are kept.
+// Below it, what the sources of polled HTTP endpoints (metrics, pprof) share: reading the URL given,
+// the timeout of one poll, and the LiveSource over their targets and their leak detector.
+import type { LeakDetector, LeakDetectorOptions } from './leakDetector';
+import type { LiveFindingSet } from './liveFindingSet';
+import type { LiveSource, LiveSourceSummary } from './liveSource';
+import type { TimeSeriesStore } from './timeSeries';
+
 export type PollingState = 'connecting' | 'up' | 'down';
 
 export interface PollingTargetFigures {
@@ -88,4 +95,81 @@ export class PollingTarget {
     this.stateNow = state;
     this.onState(state, error);
   }
+}
+
+/** What a source of polled HTTP endpoints is given, besides its own options. */
+export interface PolledEndpointsOptions {
+  urls: readonly string[];
+  findings: LiveFindingSet;
+  /** A store shared with other sources; by default the source has its own. */
+  store?: TimeSeriesStore;
+  /** Between polls of a target (default 5 s). */
+  intervalMs?: number;
+  /** How long one poll may take (default pollTimeoutMs(intervalMs)). */
+  timeoutMs?: number;
+  /** The largest body read. */
+  maxBodyBytes?: number;
+  leak?: Partial<LeakDetectorOptions>;
+  log?: (line: string) => void;
+}
+
+/** The URL of an endpoint to poll: http or https, `host:port` alone meaning `http://host:port`; `example` is shown when it is not a URL. */
+export function httpEndpointUrl(raw: string, example: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new RangeError(`"${raw}" is not a URL (${example})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`"${raw}" is not an http or https URL`);
+  return url;
+}
+
+/** How long one poll may take: its interval, from 1 s to 10 s. */
+export function pollTimeoutMs(intervalMs: number): number {
+  return Math.min(10_000, Math.max(1_000, intervalMs));
+}
+
+/** The latest poll's parse errors as figures: how many, and the first in words. */
+export function parseErrorFigures(errors: ReadonlyArray<{ line: number; message: string }>): { parseErrors: number; firstParseError?: string } {
+  return { parseErrors: errors.length, ...(errors[0] ? { firstParseError: `line ${errors[0].line}: ${errors[0].message}` } : {}) };
+}
+
+export interface PolledTarget<Figures extends PollingTargetFigures> {
+  readonly url: URL;
+  readonly polling: PollingTarget;
+  figures(): Figures;
+}
+
+export interface PolledTargetsSourceOptions<Figures extends PollingTargetFigures> {
+  name: string;
+  targets: ReadonlyArray<PolledTarget<Figures>>;
+  detector: LeakDetector;
+  intervalMs: number;
+  /** What the source does to its targets, for the line start() resolves with: `scraping`. */
+  doing: string;
+  /** What the summary line says of a target after its URL and state (`: 12 goroutines`), or ''. */
+  describe: (figures: Figures) => string;
+}
+
+/** The LiveSource of targets polled side by side and judged by one leak detector: figures `{ targets, rising }`. */
+export function createPolledTargetsSource<Figures extends PollingTargetFigures>(options: PolledTargetsSourceOptions<Figures>): LiveSource {
+  const { targets, detector } = options;
+  return {
+    name: options.name,
+    async start() {
+      for (const target of targets) target.polling.start();
+      return `${options.doing} ${targets.map((target) => target.url.href).join(', ')} every ${options.intervalMs / 1000} s`;
+    },
+    async stop() {
+      for (const target of targets) target.polling.stop();
+      detector.dispose();
+    },
+    summary(): LiveSourceSummary {
+      const figures = targets.map((target) => target.figures());
+      const text = `${options.name}: ${figures.map((target) => `${target.url} ${target.state}${target.error ? ` (${target.error})` : ''}${options.describe(target)}`).join('; ')}`;
+      return { figures: { targets: figures, rising: detector.stats().rising }, text };
+    },
+  };
 }

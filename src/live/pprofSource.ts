@@ -6,26 +6,17 @@
 // location. A stack that is gone from a sample ends at 0 and its finding clears. Stacks followed per
 // target are bounded (`maxStacks`, the largest kept); a target that stops answering is shown `down`.
 import { scrapeText } from './httpScrape';
-import { LeakDetector, type LeakDetectorOptions } from './leakDetector';
-import type { LiveFindingSet } from './liveFindingSet';
-import type { LiveSource, LiveSourceSummary } from './liveSource';
-import { PollingTarget, type PollingTargetFigures } from './pollingTarget';
+import { LeakDetector } from './leakDetector';
+import type { LiveSource } from './liveSource';
+import { createPolledTargetsSource, httpEndpointUrl, parseErrorFigures, PollingTarget, pollTimeoutMs, type PolledEndpointsOptions, type PollingTargetFigures } from './pollingTarget';
 import { describeStack, parseGoroutineProfile, topUserFrame, type GoroutineFrame, type GoroutineStack } from './pprofGoroutines';
 import { TimeSeriesStore, type TimeSeriesOptions } from './timeSeries';
 
-export interface PprofSourceOptions {
-  urls: readonly string[];
-  findings: LiveFindingSet;
-  store?: TimeSeriesStore;
-  intervalMs?: number;
-  timeoutMs?: number;
-  maxBodyBytes?: number;
+export interface PprofSourceOptions extends PolledEndpointsOptions {
   /** Stacks followed per target, the largest counts first. */
   maxStacks?: number;
   /** Stacks the summary lists per target. */
   topStacks?: number;
-  leak?: Partial<LeakDetectorOptions>;
-  log?: (line: string) => void;
 }
 
 export const defaultPprofStoreOptions: TimeSeriesOptions = { maxKeys: 10_000, maxPointsPerKey: 2_000, maxAgeMs: 60 * 60_000 };
@@ -57,7 +48,7 @@ export function createPprofSource(options: PprofSourceOptions): LiveSource & { r
   const detector = new LeakDetector({ store, findings: options.findings, options: options.leak });
   const intervalMs = options.intervalMs ?? 5_000;
   const maxStacks = options.maxStacks ?? 500;
-  const scrapeOptions = { timeoutMs: options.timeoutMs ?? Math.min(10_000, Math.max(1_000, intervalMs)), maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024, accept: 'text/plain' };
+  const scrapeOptions = { timeoutMs: options.timeoutMs ?? pollTimeoutMs(intervalMs), maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024, accept: 'text/plain' };
 
   const targets = options.urls.map((raw) => {
     const url = goroutineProfileUrl(raw);
@@ -65,16 +56,14 @@ export function createPprofSource(options: PprofSourceOptions): LiveSource & { r
     const prefix = `pprof:${target}:stack:`;
     let stacks = new Map<string, FollowedStack>();
     let total: number | undefined;
-    let parseErrors = 0;
-    let firstParseError: string | undefined;
+    let parsing = parseErrorFigures([]);
     const polling = new PollingTarget(
       url,
       intervalMs,
       async (signal) => {
         const profile = parseGoroutineProfile(await scrapeText(url, scrapeOptions, signal));
-        parseErrors = profile.errors.length;
-        firstParseError = profile.errors[0] ? `line ${profile.errors[0].line}: ${profile.errors[0].message}` : undefined;
-        if (profile.stacks.length === 0) throw new Error(`${url.href} answered, but not with a goroutine profile${firstParseError ? ` (${firstParseError})` : ''}`);
+        parsing = parseErrorFigures(profile.errors);
+        if (profile.stacks.length === 0) throw new Error(`${url.href} answered, but not with a goroutine profile${parsing.firstParseError ? ` (${parsing.firstParseError})` : ''}`);
         const now = Date.now();
         total = profile.total;
         store.append(`pprof:${target}:total`, now, profile.total);
@@ -117,34 +106,23 @@ export function createPprofSource(options: PprofSourceOptions): LiveSource & { r
           const frame = stack.userFrame ?? stack.frames[0];
           return { id: stack.id, count: stack.count, growth: stack.growth, ...(frame ? { frame: `${frame.func} ${frame.file}:${frame.line}` } : {}), ...(stack.labels ? { labels: stack.labels } : {}) };
         });
-      return { ...polling.figures(), ...(total !== undefined ? { total } : {}), stacks: stacks.size, top, parseErrors, ...(firstParseError ? { firstParseError } : {}) };
+      return { ...polling.figures(), ...(total !== undefined ? { total } : {}), stacks: stacks.size, top, ...parsing };
     };
     return { url, polling, figures };
   });
 
-  return {
+  const source = createPolledTargetsSource({
     name: 'pprof',
-    store,
+    targets,
     detector,
-    async start() {
-      for (const target of targets) target.polling.start();
-      return `sampling goroutine profiles at ${targets.map((target) => target.url.href).join(', ')} every ${intervalMs / 1000} s`;
+    intervalMs,
+    doing: 'sampling goroutine profiles at',
+    describe: (target) => {
+      const top = target.top[0];
+      return `${target.total !== undefined ? `: ${target.total} goroutines in ${target.stacks} stacks` : ''}${top ? `, largest ${top.count}${top.growth > 0 ? ` (+${top.growth})` : ''} ${top.frame ?? top.id}` : ''}`;
     },
-    async stop() {
-      for (const target of targets) target.polling.stop();
-      detector.dispose();
-    },
-    summary(): LiveSourceSummary {
-      const figures = targets.map((target) => target.figures());
-      const text = `pprof: ${figures
-        .map((target) => {
-          const top = target.top[0];
-          return `${target.url} ${target.state}${target.error ? ` (${target.error})` : ''}${target.total !== undefined ? `: ${target.total} goroutines in ${target.stacks} stacks` : ''}${top ? `, largest ${top.count}${top.growth > 0 ? ` (+${top.growth})` : ''} ${top.frame ?? top.id}` : ''}`;
-        })
-        .join('; ')}`;
-      return { figures: { targets: figures, rising: detector.stats().rising }, text };
-    },
-  };
+  });
+  return { ...source, store, detector };
 }
 
 /** The same stack may come in two records when only addresses differ (inlining): one count per id. */
@@ -162,14 +140,7 @@ function merged(stacks: readonly GoroutineStack[]): GoroutineStack[] {
  * `http://host:port/debug/pprof/goroutine?debug=1`; `debug=1` is always asked for.
  */
 export function goroutineProfileUrl(raw: string): URL {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new RangeError(`"${raw}" is not a URL (http://127.0.0.1:6060/debug/pprof/goroutine)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RangeError(`"${raw}" is not an http or https URL`);
+  const url = httpEndpointUrl(raw, 'http://127.0.0.1:6060/debug/pprof/goroutine');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/debug/pprof/goroutine';
   else if (/\/debug\/pprof\/?$/.test(url.pathname)) url.pathname = url.pathname.replace(/\/?$/, '/goroutine');
   url.searchParams.set('debug', '1');

@@ -73,7 +73,7 @@ function watch(options: Partial<WatchOptions>) {
   const waiters = new Set<() => void>();
   let stop!: () => void;
   const stopSignal = new Promise<void>((resolve) => (stop = resolve));
-  const fullOptions: WatchOptions = { otlp: { host: '127.0.0.1', port: 0 }, json: true, summaryIntervalMs: 200, graceMs: 10_000, windowMs: 30_000, scrapeIntervalMs: 200, leakWindowMs: 3_000, leakMinRatePerMin: 30, ...options };
+  const fullOptions: WatchOptions = { json: true, summaryIntervalMs: 200, graceMs: 10_000, windowMs: 30_000, scrapeIntervalMs: 200, leakWindowMs: 3_000, leakMinRatePerMin: 30, ...options };
   const exitCode = runWatch(
     fullOptions,
     {

@@ -290,6 +290,27 @@ describe('OTLP receiver on bad requests', () => {
   });
 });
 
+describe('OTLP receiver counters', () => {
+  it('counts requests, refusals by status, accepted spans and the spans a partialSuccess rejected', async () => {
+    const store = new TraceStore({ maxSpans: 1000, maxAgeMs: 600_000 });
+    const receiver = await startOtlpReceiver({ host: '127.0.0.1', port: 0, store });
+    try {
+      assert.deepEqual(receiver.stats(), { requests: 0, refusedRequests: {}, acceptedSpans: 0, rejectedSpans: 0 });
+      const traceId = 'ab'.repeat(16);
+      const partial = JSON.stringify({
+        resourceSpans: [{ scopeSpans: [{ spans: [{ traceId, spanId: 'bb'.repeat(8), name: 'valid' }, { traceId, spanId: 'cc', name: 'short id' }, { traceId: '00'.repeat(16), spanId: 'dd'.repeat(8), name: 'zero trace id' }] }] }],
+      });
+      assert.equal((await send(receiver, { headers: jsonHeaders, body: partial })).status, 200);
+      assert.equal((await send(receiver, { headers: jsonHeaders, body: '{"resourceSpans": [' })).status, 400);
+      assert.equal((await send(receiver, { headers: jsonHeaders, body: '{"resourceSpans": 5}' })).status, 400);
+      assert.equal((await send(receiver, { path: '/v1/metrics', headers: jsonHeaders, body: '{}' })).status, 404);
+      assert.deepEqual(receiver.stats(), { requests: 4, refusedRequests: { 400: 2, 404: 1 }, acceptedSpans: 1, rejectedSpans: 2 });
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('OTLP receiver when overloaded', () => {
   it('answers 503 with Retry-After past maxConcurrentRequests, then serves again', async () => {
     const store = new TraceStore({ maxSpans: 100, maxAgeMs: 600_000 });

@@ -73,14 +73,19 @@ class Captured {
   }
 }
 
+/** runWatch in process, on a port the system chose, its output captured, until `stop()`. */
+function watching(options: Pick<WatchOptions, 'json'>) {
+  const stdout = new Captured();
+  const stderr = new Captured();
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const exitCode = runWatch({ otlp: { host: '127.0.0.1', port: 0 }, json: options.json, summaryIntervalMs: 200, graceMs: 300, windowMs: 1000 }, { stdout: stdout.write, stderr: stderr.write }, stopped);
+  return { stdout, stderr, exitCode, stop };
+}
+
 describe('bounded watch (text output)', () => {
   it('prints where it receives, summaries, a finding when raised and when cleared, and stops cleanly', async () => {
-    const stdout = new Captured();
-    const stderr = new Captured();
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const options: WatchOptions = { otlp: { host: '127.0.0.1', port: 0 }, json: false, summaryIntervalMs: 200, graceMs: 300, windowMs: 1000 };
-    const exitCode = runWatch(options, { stdout: stdout.write, stderr: stderr.write }, stopped);
+    const { stdout, exitCode, stop } = watching({ json: false });
     try {
       const started = await stdout.waitFor(/^bounded watch: receiving OTLP\/HTTP traces at /, 10_000);
       const endpoint = /OTEL_EXPORTER_OTLP_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)\)$/.exec(started)?.[1];
@@ -112,5 +117,32 @@ describe('bounded watch (text output)', () => {
     // The receiver is closed: nothing listens on its port any more.
     const endpoint = /OTEL_EXPORTER_OTLP_ENDPOINT=(http:\/\/[^)]+)\)/.exec(stdout.lines[0])![1];
     await assert.rejects(fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(5_000) }));
+  });
+});
+
+describe('bounded watch --json, the receiver counters', () => {
+  it('counts in sources.traces.receiver the spans a partialSuccess rejected and a request refused with 400', async () => {
+    const { stdout, stderr, exitCode, stop } = watching({ json: true });
+    try {
+      const started = await stderr.waitFor(/^bounded watch: receiving OTLP\/HTTP traces at /, 10_000);
+      const endpoint = /OTEL_EXPORTER_OTLP_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)\)$/.exec(started)?.[1];
+      assert.ok(endpoint, started);
+      const partial = JSON.parse(otlpJson('checkout', [{ traceId: '4'.repeat(32), spanId: '4'.repeat(16), name: 'GET /', kind: spanKind.server, startMs: Date.now() - 10, durationMs: 5, attributes: {} }])) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> };
+      const spans = partial.resourceSpans[0].scopeSpans[0].spans;
+      spans.push({ ...spans[0], spanId: 'cc' });
+      const accepted = await fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(partial), signal: AbortSignal.timeout(5_000) });
+      assert.equal(accepted.status, 200);
+      assert.deepEqual(((await accepted.json()) as { partialSuccess?: { rejectedSpans: number } }).partialSuccess?.rejectedSpans, 1);
+      const refused = await fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": [', signal: AbortSignal.timeout(5_000) });
+      assert.equal(refused.status, 400);
+
+      const summary = await stdout.waitFor(/"type":"summary".*"requests":2/, 5_000);
+      const traces = (JSON.parse(summary) as { sources: { traces: { spansReceived: number; receiver: unknown } } }).sources.traces;
+      assert.equal(traces.spansReceived, 1);
+      assert.deepEqual(traces.receiver, { requests: 2, refusedRequests: { 400: 1 }, acceptedSpans: 1, rejectedSpans: 1 });
+    } finally {
+      stop();
+    }
+    assert.equal(await exitCode, 0);
   });
 });

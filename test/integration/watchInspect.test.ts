@@ -31,7 +31,7 @@ after(() => {
 });
 
 function watch(...args: string[]): Watcher {
-  const child = spawn(process.execPath, [bin, 'watch', '--json', '--otlp-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'watch', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   watchers.add(child);
   const lines: Array<Record<string, unknown>> = [];
   let pending = '';

@@ -18,6 +18,15 @@ describe('bounded watch arguments', () => {
     });
   });
 
+  it('receives traces beside other sources only when --otlp-port or --otlp-host asks, so two watchers of Redis do not clash on 4318', () => {
+    for (const source of [['--redis', '127.0.0.1:6379'], ['--redis-cluster', '127.0.0.1:7000'], ['--metrics', '127.0.0.1:9100'], ['--pprof', '127.0.0.1:6060'], ['--inspect', '9229']]) {
+      assert.equal(parseWatchArgs(source).otlp, undefined, source.join(' '));
+    }
+    assert.deepEqual(parseWatchArgs(['--redis', '127.0.0.1:6379', '--otlp-port', '4319']).otlp, { host: '127.0.0.1', port: 4319 });
+    assert.deepEqual(parseWatchArgs(['--otlp-host', '::1', '--metrics', '127.0.0.1:9100']).otlp, { host: '::1', port: 4318 });
+    assert.deepEqual(parseWatchArgs(['--json', '--window', '3']).otlp, { host: '127.0.0.1', port: 4318 }, 'no source given: traces, on 4318');
+  });
+
   for (const [args, message] of [
     [['--otlp-port', 'http'], /--otlp-port takes a port number from 0 to 65535, got "http"/],
     [['--otlp-port', '70000'], /--otlp-port takes a port number/],
