@@ -9,9 +9,9 @@ import type { Finding } from '../analyzer/findings';
 import { applyFixesToText, preferredEdits } from '../analyzer/applyFixes';
 import { AnalysisWorkspace } from '../analyzer/workspace';
 import { defaultDeployment, isLoadBalancerKind, isSeverityLevel, loadBalancerKinds, type DeploymentSettings, type RulesSettings } from '../shared/settings';
+import { commandArgs, UsageError } from './commandArgs';
 import { formatJson, formatSarif, formatText, type ReportInput } from './formats';
 
-export class UsageError extends Error {}
 
 export interface CheckOptions {
   paths: string[];
@@ -51,15 +51,7 @@ export function parseCheckArgs(args: string[]): CheckOptions {
   };
   const milliseconds = (flag: string, raw: string): number => positive(flag, raw, ' of milliseconds');
   let customIdleTimeout = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value.`);
-      return next;
-    };
+  for (const { arg, flag, inline, value } of commandArgs(args)) {
     switch (flag) {
       case '--project':
       case '-p':

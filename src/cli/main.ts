@@ -1,6 +1,7 @@
 // `bounded` command line. `bounded check` runs the analyzer the language server runs; `bounded
 // watch` runs the live sources and detectors the panel runs.
-import { checkUsage, parseCheckArgs, runCheck, UsageError } from './checkCommand';
+import { checkUsage, parseCheckArgs, runCheck } from './checkCommand';
+import { UsageError } from './commandArgs';
 import { parseWatchArgs, runWatch, watchUsage } from './watchCommand';
 
 const usage = `Usage: bounded <command> [options]

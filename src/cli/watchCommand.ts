@@ -17,7 +17,7 @@ import { createStreamSource } from '../live/streamSource';
 import { resolveTraceDetectorOptions, type TraceDetectorOptionsInput } from '../live/traceDetectors';
 import { TimeSeriesStore } from '../live/timeSeries';
 import { createTraceSource } from '../live/traceSource';
-import { UsageError } from './checkCommand';
+import { commandArgs, UsageError } from './commandArgs';
 
 export interface WatchOptions {
   /** Where to receive OTLP/HTTP traces; none when only other sources are watched. */
@@ -109,15 +109,7 @@ Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage error or a port that is take
 export function parseWatchArgs(args: string[]): WatchOptions {
   const options: WatchOptions = { json: false, summaryIntervalMs: 5000, graceMs: 10_000, windowMs: 30_000 };
   let otlp: { host: string; port: number } | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[++i];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value.`);
-      return next;
-    };
+  for (const { arg, flag, inline, value } of commandArgs(args)) {
     switch (flag) {
       case '--otlp-port': {
         const raw = value();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../src/cli/checkCommand';
+import { UsageError } from '../../src/cli/commandArgs';
 import { parseWatchArgs, traceDetectorOptionsOf } from '../../src/cli/watchCommand';
 
 describe('bounded watch arguments', () => {

@@ -2,7 +2,7 @@
 // pprof sources accept.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../src/cli/checkCommand';
+import { UsageError } from '../../src/cli/commandArgs';
 import { leakDetectorOptionsOf, parseWatchArgs } from '../../src/cli/watchCommand';
 import { resolveLeakDetectorOptions } from '../../src/live/leakDetector';
 import { metricsUrl } from '../../src/live/metricsSource';

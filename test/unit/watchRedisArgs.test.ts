@@ -2,7 +2,7 @@
 // targets they make.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError } from '../../src/cli/checkCommand';
+import { UsageError } from '../../src/cli/commandArgs';
 import { parseWatchArgs, redisTargetsOf } from '../../src/cli/watchCommand';
 
 describe('bounded watch --redis arguments', () => {
