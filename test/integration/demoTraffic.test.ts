@@ -11,19 +11,11 @@ import { LiveSession } from '../../src/extension/liveSession';
 import type { LiveSpan } from '../../src/live/spans';
 import { defaultLive } from '../../src/shared/settings';
 import { scratchFolder } from '../support/scratchFolder';
+import { waitUntil } from '../support/waitUntil';
 
 const repoRoot = join(__dirname, '..', '..');
 const demoRoot = join(repoRoot, 'examples', 'demo-service');
 
-async function waitFor<T>(description: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('the demo traffic', () => {
   const session = new LiveSession({ ...defaultLive, otlp: { ...defaultLive.otlp, port: 0 } });
@@ -42,7 +34,7 @@ describe('the demo traffic', () => {
     }
     // Per round: 3 request traces; the worker's message on the rounds whose payment went through.
     const expectedTraces = rounds * 3 + (rounds - 1);
-    await waitFor(`${expectedTraces} traces`, () => (session.store.traces().length === expectedTraces ? true : undefined));
+    await waitUntil(`${expectedTraces} traces`, () => (session.store.traces().length === expectedTraces ? true : undefined));
 
     assert.deepEqual([...new Set(received.map((span) => span.serviceName))].sort(), [...demoServices].sort());
     const roots = received.filter((span) => span.parentSpanId === undefined);

@@ -12,7 +12,8 @@ import { createInspectorSource, locationOfSite, type InspectorSource } from '../
 import { LeakDetector } from '../../src/live/leakDetector';
 import { LiveFindingSet } from '../../src/live/liveFindingSet';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
-import { freePort, httpGet, leakingTimersService, startInspectedNode, steadyEsmService, waitUntil } from '../support/inspectedNode';
+import { freePort, httpGet, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
 
 const scratch = scratchFolder('inspector');

@@ -11,20 +11,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { LiveSession } from '../../src/extension/liveSession';
 import { defaultLive, type LiveSettings } from '../../src/shared/settings';
+import { waitUntil } from '../support/waitUntil';
 
 function settings(port: number, maxBodyBytes = defaultLive.otlp.maxBodyBytes): LiveSettings {
   return { ...defaultLive, otlp: { ...defaultLive.otlp, port, maxBodyBytes } };
 }
 
-async function waitFor<T>(description: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function post(url: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -68,7 +60,7 @@ describe('live session', () => {
     span.end();
     await provider.shutdown();
     const traceId = span.spanContext().traceId;
-    const held = await waitFor('the span in the store', () => session.store.spansOf(traceId)[0]);
+    const held = await waitUntil('the span in the store', () => session.store.spansOf(traceId)[0]);
     assert.equal(held.name, 'GET /checkout');
     assert.ok(changes >= 3, 'starting, running and the spans were announced');
   });

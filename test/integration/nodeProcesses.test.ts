@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { createInspectorSource } from '../../src/live/inspectorSource';
 import { inspectPortOf, listNodeProcesses, probeInspectorPort, readNodeProcess, sendInspectSignal } from '../../src/live/nodeProcesses';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
-import { freePort, startInspectedNode, steadyEsmService, waitUntil } from '../support/inspectedNode';
+import { freePort, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
 
 const scratch = scratchFolder('node-processes');

@@ -3,21 +3,13 @@
 // (SCAN on each master) and read from the master that holds them.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { waitUntil } from '../support/waitUntil';
 import { Cluster } from 'ioredis';
 import { StreamPoller, type StreamPollResult } from '../../src/live/streamPoller';
 import { redisClusterSlot } from '../../src/live/redisClusterSlot';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
 import { startRedisCluster } from '../support/redisServer';
 
-async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('stream poller against a Redis Cluster', () => {
   it('finds the streams of every master and reads each from the master holding it', async () => {

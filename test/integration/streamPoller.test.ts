@@ -6,6 +6,7 @@
 // the poller issues only read commands (an ACL user allowed only those, and INFO commandstats).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { waitUntil } from '../support/waitUntil';
 import { Redis } from 'ioredis';
 import { LiveFindingSet } from '../../src/live/liveFindingSet';
 import { StreamPoller, type StreamPollResult, type StreamSnapshot } from '../../src/live/streamPoller';
@@ -20,15 +21,6 @@ after(() => {
   process.off('unhandledRejection', onUnhandled);
 });
 
-async function waitUntil<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function newSeries(): TimeSeriesStore {
   return new TimeSeriesStore({ maxKeys: 1000, maxPointsPerKey: 1000, maxAgeMs: 10 * 60_000 });

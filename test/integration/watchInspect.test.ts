@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseWatchArgs } from '../../src/cli/watchCommand';
-import { httpGet, leakingTimersService, startInspectedNode, steadyEsmService, waitUntil } from '../support/inspectedNode';
+import { httpGet, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
 
 const root = path.resolve(__dirname, '../..');
