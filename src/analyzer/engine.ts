@@ -63,6 +63,7 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
   const { program, sourceFile, settings, token } = input;
   const rules = input.rules ?? registeredRules;
   const findings: Finding[] = [];
+  const covered = new Map<Finding, CoveredCode>();
   const isJavaScript = /\.(c|m)?jsx?$/.test(sourceFile.fileName);
   const compilerOptions = program.getCompilerOptions();
   let checker: ts.TypeChecker | undefined;
@@ -75,7 +76,9 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
     const severity = effectiveSeverity(rule, settings);
     if (!severity) continue;
     const report = (spec: ReportSpec): void => {
-      findings.push(toFinding(sourceFile, rule.id, severity, spec));
+      const finding = toFinding(sourceFile, rule.id, severity, spec);
+      findings.push(finding);
+      if (spec.covers) covered.set(finding, { start: spec.covers.getStart(sourceFile), end: spec.covers.getEnd() });
     };
     const ctx: RuleContext = {
       ts,
@@ -141,16 +144,26 @@ export function analyseSourceFile(input: AnalyseFileInput): Finding[] {
   }
   if (token?.isCancellationRequested) throw new AnalysisCancelled();
 
-  return applySuppressionComments(sourceFile, dropSuperseded(findings, rules), settings, new Set(active.filter((a) => !failed.has(a.rule.id)).map((a) => a.rule.id)));
+  return applySuppressionComments(sourceFile, dropSuperseded(findings, rules, covered), settings, new Set(active.filter((a) => !failed.has(a.rule.id)).map((a) => a.rule.id)));
 }
 
-/** Where a more specific rule reported overlapping code, the general rule's finding goes. */
-export function dropSuperseded(findings: Finding[], rules: readonly Rule[]): Finding[] {
+/** The code a finding is about, where wider than its range (`ReportSpec.covers`). */
+interface CoveredCode {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where a more specific rule reported overlapping code, the general rule's finding goes. The general
+ * finding's code is its range, or the wider code it covers (a loop underlined at its head).
+ */
+export function dropSuperseded(findings: Finding[], rules: readonly Rule[], covered: ReadonlyMap<Finding, CoveredCode> = new Map()): Finding[] {
   const supersedes = new Map(rules.filter((r) => r.meta.supersedes?.length).map((r) => [r.id, new Set(r.meta.supersedes)]));
   if (supersedes.size === 0) return findings;
-  return findings.filter(
-    (finding) => !findings.some((other) => other !== finding && supersedes.get(other.rule)?.has(finding.rule) && other.start < finding.end && finding.start < other.end),
-  );
+  return findings.filter((finding) => {
+    const code = covered.get(finding) ?? finding;
+    return !findings.some((other) => other !== finding && supersedes.get(other.rule)?.has(finding.rule) && other.start < code.end && code.start < other.end);
+  });
 }
 
 function applySuppressionComments(sourceFile: ts.SourceFile, findings: Finding[], settings: RulesSettings, judged: Set<string>): Finding[] {

@@ -40,6 +40,11 @@ export interface ReportSpec {
   node?: ts.Node;
   start?: number;
   end?: number;
+  /**
+   * The code the finding is about when it is wider than what the finding underlines (a loop reported
+   * at its head): a superseding rule's finding anywhere in it drops this one.
+   */
+  covers?: ts.Node;
   message: string;
   fixes?: FixSpec[];
 }

@@ -45,6 +45,27 @@ describe('engine', () => {
     assert.deepEqual(analyse('declare function timer(): void;\ndeclare function other(): void;\ntimer();\nother();\n', [general, specific]).sort(), ['general@3', 'specific@2']);
   });
 
+  it('drops a general finding that covers wider code than it underlines where a superseding rule reports inside that code', () => {
+    const loopRule = (covers: boolean): Rule => ({
+      id: 'general',
+      family: 'async',
+      meta: { description: 'general', defaultSeverity: 'warning', docs: 'docs/rules/general.md', fixable: false, requiresTypes: false },
+      create: (ctx) => ({
+        nodes: {
+          [ts.SyntaxKind.WhileStatement]: (node) => {
+            const loop = node as ts.WhileStatement;
+            const start = loop.getStart(ctx.sourceFile);
+            ctx.report({ start, end: start + 'while (true)'.length, covers: covers ? loop : undefined, message: 'general at a loop head' });
+          },
+        },
+      }),
+    });
+    const specific = callRule('specific', 'timer', { supersedes: ['general'] });
+    const text = 'declare function timer(): void;\nwhile (true) {\n  timer();\n}\nwhile (true) {\n  Date.now();\n}\n';
+    assert.deepEqual(analyse(text, [loopRule(true), specific]).sort(), ['general@4', 'specific@2']);
+    assert.deepEqual(analyse(text, [loopRule(false), specific]).sort(), ['general@1', 'general@4', 'specific@2']);
+  });
+
   it('keeps going when one rule throws, and reports the failure', () => {
     const broken = callRule('broken', undefined, {}, true);
     const working = callRule('working', undefined);

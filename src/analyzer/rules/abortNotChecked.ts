@@ -126,10 +126,20 @@ function checkLoop(ctx: RuleContext, loop: Loop, signals: SignalsInScope): void 
   if (!signal) return;
   const fix = signal.check ? checkFix(ctx, loop, signal.check) : undefined;
   ctx.report({
-    node: loop,
+    ...loopHead(ctx.sourceFile, loop),
+    // The whole loop is what it is about: signal-not-forwarded's finding on a call in it is the same problem.
+    covers: loop,
     message: `This loop awaits work on every iteration but never checks \`${signal.text}\` nor passes it on: when the caller gives up (client gone, timeout, shutdown) it keeps looping, holding work and connections for a request nobody waits for. ${signal.check ? `Call \`${signal.check}\` at the top of the loop body` : `Check \`${signal.text}.aborted\` on each iteration`}, or pass \`${signal.text}\` to the awaited calls.`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/** Where the loop starts, up to the end of its header: `while (cursor)`, `for await (const x of xs)`, `do`. */
+function loopHead(sourceFile: ts.SourceFile, loop: Loop): { start: number; end: number } {
+  const start = loop.getStart(sourceFile);
+  if (ts.isDoStatement(loop)) return { start, end: start + 'do'.length };
+  const closeParen = loop.getChildren(sourceFile).find((child) => child.kind === ts.SyntaxKind.CloseParenToken);
+  return { start, end: closeParen ? closeParen.getEnd() : loop.statement.getFullStart() };
 }
 
 /**
