@@ -11,6 +11,8 @@ import { requestWithoutTimeoutRule } from './rules/requestWithoutTimeout';
 import { serverKeepAliveRule } from './rules/serverKeepAlive';
 import { signalNotForwardedRule } from './rules/signalNotForwarded';
 import { spanNotEndedRule } from './rules/spanNotEnded';
+import { streamNeverAckedRule } from './rules/streamNeverAcked';
+import { streamNoReclaimRule } from './rules/streamNoReclaim';
 import { unawaitedPromiseVariableRule } from './rules/unawaitedPromiseVariable';
 import { unboundedFanOutRule } from './rules/unboundedFanOut';
 import { unboundedPoolRule } from './rules/unboundedPool';
@@ -18,7 +20,7 @@ import { unboundedRetryRule } from './rules/unboundedRetry';
 import { unclearedIntervalRule } from './rules/unclearedInterval';
 import { unusedSuppressionRule } from './rules/unusedSuppression';
 
-export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule, unawaitedPromiseVariableRule, unboundedFanOutRule, unboundedRetryRule, unclearedIntervalRule, listenerLeakRule, spanNotEndedRule, signalNotForwardedRule, requestWithoutTimeoutRule, agentKeepAliveRule, abortNotCheckedRule, unboundedPoolRule, serverKeepAliveRule, clientPerRequestRule, hostCpuSizingRule];
+export const rules: readonly Rule[] = [floatingPromiseRule, unusedSuppressionRule, configErrorRule, unawaitedPromiseVariableRule, unboundedFanOutRule, unboundedRetryRule, unclearedIntervalRule, listenerLeakRule, spanNotEndedRule, signalNotForwardedRule, requestWithoutTimeoutRule, agentKeepAliveRule, abortNotCheckedRule, unboundedPoolRule, serverKeepAliveRule, clientPerRequestRule, hostCpuSizingRule, streamNeverAckedRule, streamNoReclaimRule];
 
 const byId = new Map(rules.map((rule) => [rule.id, rule]));
 
