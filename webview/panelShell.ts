@@ -1,4 +1,4 @@
-// The panel's webview as a whole: three tabs (Findings, Traces, Live findings) over their views,
+// The panel's webview as a whole: four tabs (Findings, Traces, Streams, Live findings) over their views,
 // the routing of the host's messages to them (each checked by its guard), the trace a user opened,
 // and the state kept across reloads (filters, tab, open trace). The test probe answers the vscode
 // tests' queries about what is rendered.
@@ -24,6 +24,7 @@ import { FindingsView } from './findingsView';
 import { HostRequests } from './hostRequests';
 import { LiveFindingsView } from './liveFindingsView';
 import { clickElement, queryRendered } from './testProbe';
+import { StreamsView } from './streamsView';
 import { restoreTracesFilter } from './tracesModel';
 import { TracesView } from './tracesView';
 import { WaterfallView } from './waterfallView';
@@ -53,7 +54,7 @@ export interface PanelShellOptions {
   postMessage(message: IpcMessage<unknown>): void;
 }
 
-const tabLabels: Readonly<Record<PanelViewName, string>> = { findings: 'Findings', traces: 'Traces', liveFindings: 'Live findings' };
+const tabLabels: Readonly<Record<PanelViewName, string>> = { findings: 'Findings', traces: 'Traces', streams: 'Streams', liveFindings: 'Live findings' };
 
 export class PanelShell {
   private readonly document: Document;
@@ -65,6 +66,7 @@ export class PanelShell {
   private readonly waterfallPane: HTMLElement;
   private readonly waterfallView: WaterfallView;
   private readonly liveFindingsView: LiveFindingsView;
+  private readonly streamsView: StreamsView;
   private state: PanelState;
   /** Span count of the open trace in the latest snapshot: when it grows the trace is fetched again. */
   private openTraceSpanCount = -1;
@@ -133,6 +135,11 @@ export class PanelShell {
         return result.opened ? `Opened ${result.message}` : result.message;
       },
     });
+    this.streamsView = new StreamsView({
+      document,
+      root: this.panelOf('streams'),
+      attachRedis: () => options.postMessage(RunCommandCommand.message({ command: 'bounded.attachRedis' })),
+    });
     this.liveFindingsView = new LiveFindingsView({ document, root: this.panelOf('liveFindings'), openTrace: (traceId) => this.openTraceQuietly(traceId) });
     this.selectView(this.state.view);
     options.postMessage(SetTracesFilterCommand.message(this.state.traces));
@@ -151,6 +158,7 @@ export class PanelShell {
 
   private showLiveSnapshot(snapshot: LiveSnapshotParams): void {
     this.tracesView.showSnapshot(snapshot);
+    this.streamsView.showSnapshot(snapshot);
     this.liveFindingsView.showSnapshot(snapshot);
     const open = this.state.openTraceId;
     if (open === undefined) return;

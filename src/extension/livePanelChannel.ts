@@ -22,6 +22,7 @@ import {
 import type { IpcRequest } from '../shared/panelProtocol';
 import { filteredTraceSummaries, openTraceResult, toPanelLiveFinding } from './livePanelData';
 import type { LiveSessionHost } from './liveSessionHost';
+import { panelRedisTargets } from './liveStreamsData';
 import { resolveSpanSource } from './spanSource';
 import { TextMatchCache } from './traceFilter';
 
@@ -137,6 +138,7 @@ export class LivePanelChannel implements vscode.Disposable {
       spansHeld: stats.spans,
       evictedSpans: stats.evictedSpans,
       findings: session.findings.list().map(toPanelLiveFinding),
+      streams: panelRedisTargets(session.streamSource),
       generatedAt: Date.now(),
     };
   }

@@ -2,9 +2,14 @@
 // fed by an OTLP/HTTP receiver, the trace detectors over it ticked on a timer, src/live/traceSource.ts),
 // the live findings they raise and the receiver's state as the panel shows it. The panel host starts it
 // when the panel opens (or at activation with bounded.live.otlp.autoStart) and stops it on dispose.
+// Beside them, one Redis Streams source (src/live/streamSource.ts) over the Redis targets the host
+// gives it (settings and "Attach to Redis…", passwords from SecretStorage), into the same findings.
 // Plain Node (no vscode import): the prompts about ports and hosts are liveSessionHost.ts's.
 import { LiveFindingSet } from '../live/liveFindingSet';
+import { LiveNodeTargets, type LiveNodeTargetsOptions } from './liveNodeTargets';
 import type { OtlpReceiver } from '../live/otlpReceiver';
+import type { RedisStreamTarget } from '../live/streamPoller';
+import { createStreamSource, type StreamSource } from '../live/streamSource';
 import { createTraceSource, type TraceSource } from '../live/traceSource';
 import type { TraceStore } from '../live/traceStore';
 import type { ReceiverState } from '../shared/livePanelProtocol';
@@ -12,15 +17,27 @@ import type { LiveSettings } from '../shared/settings';
 
 export class LiveSession {
   readonly findings = new LiveFindingSet();
+  /** The Node processes attached through their inspectors (handle-leak into `findings`). */
+  readonly nodeTargets: LiveNodeTargets;
   private readonly traces: TraceSource;
   private receiverState: ReceiverState;
   private readonly listeners = new Set<() => void>();
   private readonly subscriptions: Array<{ dispose(): void }>;
+  private readonly log: (line: string) => void;
+  private streams: StreamSource | undefined;
+  /** The targets `streams` polls, as JSON: setting the same ones again leaves the pollers alone. */
+  private streamTargetsKey = '[]';
+  /** setRedisTargets calls, one after the other. */
+  private streamsChanging: Promise<void> = Promise.resolve();
+  private disposed = false;
 
   constructor(
     private readonly settings: LiveSettings,
     log: (line: string) => void = () => undefined,
+    nodeTargetOptions: LiveNodeTargetsOptions = {},
   ) {
+    this.log = log;
+    this.nodeTargets = new LiveNodeTargets(this.findings, log, nodeTargetOptions);
     const { host, port, maxBodyBytes, maxDecompressedBytes } = settings.otlp;
     this.traces = createTraceSource({ host, port, findings: this.findings, store: { maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs }, maxBodyBytes, maxDecompressedBytes, log });
     this.receiverState = { state: 'stopped', host, port };
@@ -37,6 +54,38 @@ export class LiveSession {
 
   get running(): boolean {
     return this.traces.url !== undefined;
+  }
+
+  /** The Redis Streams source, while there are targets. */
+  get streamSource(): StreamSource | undefined {
+    return this.streams;
+  }
+
+  /**
+   * Polls these Redis targets (none: stops polling). The same targets as now leave the pollers as
+   * they are; other ones replace them (series start again). Rejects with a RangeError for a target
+   * the poller refuses (no name, a url that is not redis:// or rediss://, two of a name), polling none.
+   */
+  setRedisTargets(targets: RedisStreamTarget[]): Promise<void> {
+    const next = this.streamsChanging.then(() => this.replaceStreams(targets));
+    this.streamsChanging = next.catch(() => undefined);
+    return next;
+  }
+
+  private async replaceStreams(targets: RedisStreamTarget[]): Promise<void> {
+    const key = JSON.stringify(targets);
+    if (this.disposed || key === this.streamTargetsKey) return;
+    const previous = this.streams;
+    this.streams = undefined;
+    this.streamTargetsKey = '[]';
+    await previous?.stop();
+    if (targets.length > 0) {
+      const source = createStreamSource({ targets, findings: this.findings, log: this.log, onChange: () => this.changed() });
+      this.streams = source;
+      this.streamTargetsKey = key;
+      this.log(`live: ${await source.start()}`);
+    }
+    this.changed();
   }
 
   /** Called after spans arrive, findings change or the receiver's state changes. */
@@ -75,11 +124,16 @@ export class LiveSession {
     this.setState({ state: 'stopped', host: this.settings.otlp.host, port: this.settings.otlp.port, message });
   }
 
-  /** Stops everything: the receiver, the detectors, the timer. The session cannot start again. */
+  /** Stops everything: the receiver, the detectors, the timer, the attached Node targets (detached), the Redis pollers. The session cannot start again. */
   async dispose(): Promise<void> {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.listeners.clear();
-    await this.traces.stop();
+    this.disposed = true;
+    await this.nodeTargets.dispose();
+    await this.streamsChanging;
+    const streams = this.streams;
+    this.streams = undefined;
+    await Promise.all([this.traces.stop(), streams?.stop()]);
   }
 
   private setState(state: ReceiverState): void {

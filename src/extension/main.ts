@@ -1,8 +1,10 @@
 // Extension entry point: the "Bounded" output, the status bar, the language client, the commands,
 // the Findings panel and the live session it shows (traces over OTLP).
 import * as vscode from 'vscode';
+import { registerAttachNodeProcess } from './attachNodeProcess';
+import { registerAttachRedisCommand } from './attachRedis';
 import { commandIds, registerCommands } from './commands';
-import { registerFindingsPanel } from './findingsPanel';
+import { registerFindingsPanel, showTracesCommand } from './findingsPanel';
 import { BoundedLanguageClient } from './languageClient';
 import { LiveSessionHost } from './liveSessionHost';
 import { BoundedLog } from './logChannel';
@@ -19,8 +21,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   languageClient = new BoundedLanguageClient(context, log, statusBar, commandIds.restartServer);
   registerCommands(context, languageClient, log);
-  liveSessions = new LiveSessionHost((line) => log.info(line));
+  liveSessions = new LiveSessionHost((line) => log.info(line), context.secrets);
   context.subscriptions.push(registerFindingsPanel(context, liveSessions));
+  context.subscriptions.push(registerAttachRedisCommand(liveSessions, context.secrets, () => void vscode.commands.executeCommand(showTracesCommand)));
+  registerAttachNodeProcess(context, liveSessions, (line) => log.info(line));
   if (liveSessions.autoStart) void liveSessions.start();
   log.info(`Bounded ${String(context.extension.packageJSON.version)} activated; starting the language server`);
   try {

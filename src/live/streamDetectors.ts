@@ -209,7 +209,7 @@ export function createStreamDetectors(input: { findings: LiveFindingSet; series:
 }
 
 /** ms since the consumer last did something: `inactive` (7.2+; -1, never, counts as forever) or `idle`. */
-function activityIdleMs(consumer: { idleMs: number; inactiveMs?: number }): number {
+export function activityIdleMs(consumer: { idleMs: number; inactiveMs?: number }): number {
   if (consumer.inactiveMs === undefined) return consumer.idleMs;
   return consumer.inactiveMs < 0 ? Number.POSITIVE_INFINITY : consumer.inactiveMs;
 }

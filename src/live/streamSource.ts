@@ -15,6 +15,8 @@ export interface StreamSourceOptions {
   limits?: Partial<StreamPollerLimits>;
   series?: TimeSeriesOptions;
   log?: (line: string) => void;
+  /** After each poll of any target, and when a target's connection state changes. */
+  onChange?: () => void;
 }
 
 /** The oldest stuck entries a summary lists per group (the poller's page holds more). */
@@ -42,8 +44,14 @@ export function createStreamSource(options: StreamSourceOptions): StreamSource {
         target,
         series,
         limits: options.limits,
-        onPoll: (result) => detectors?.judge(result),
-        onStateChange: (state, detail) => options.log?.(`redis ${target.name}: ${stateText(state)}${detail !== undefined && state !== 'connected' ? ` (${detail})` : ''}`),
+        onPoll: (result) => {
+          detectors?.judge(result);
+          options.onChange?.();
+        },
+        onStateChange: (state, detail) => {
+          options.log?.(`redis ${target.name}: ${stateText(state)}${detail !== undefined && state !== 'connected' ? ` (${detail})` : ''}`);
+          options.onChange?.();
+        },
       }),
   );
 

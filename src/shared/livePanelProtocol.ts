@@ -78,7 +78,66 @@ export interface LiveSnapshotParams {
   evictedSpans: number;
   /** Newest first. */
   findings: PanelLiveFinding[];
+  /** The Redis targets the Streams view shows (absent or empty: none attached). */
+  streams?: PanelRedisTarget[];
   generatedAt: number;
+}
+
+export type PanelRedisState = 'connecting' | 'connected' | 'auth-failed' | 'gone';
+export const panelRedisStates: readonly PanelRedisState[] = ['connecting', 'connected', 'auth-failed', 'gone'];
+
+/** One Redis target of the Streams view. Every name in it (streams, groups, consumers) came from the server: text. */
+export interface PanelRedisTarget {
+  name: string;
+  /** Without its password. */
+  url: string;
+  state: PanelRedisState;
+  lastError?: string;
+  /** What the poller could not read or had to leave out (a capped SCAN, fields this Redis lacks). */
+  notes: string[];
+  unreadable: { stream: string; reason: string }[];
+  streams: PanelStream[];
+}
+
+export interface PanelStream {
+  stream: string;
+  length: number;
+  groups: PanelStreamGroup[];
+  /** Groups past the poller's cap, not read. */
+  groupsNotRead: number;
+}
+
+export interface PanelStreamGroup {
+  group: string;
+  /** null: Redis cannot say (nil lag, or a Redis without the field): shown as "unknown", never 0. */
+  lag: number | null;
+  lagNote?: string;
+  pending: number;
+  /** ms since the oldest pending entry was added. */
+  oldestPendingAgeMs?: number;
+  consumers: PanelStreamConsumer[];
+  /** The oldest pending entries idle past the poller's threshold. */
+  stuck: PanelStuckEntry[];
+  /** Stuck entries delivered at least `deadLetterDeliveries` times. */
+  deadLetterCandidates: number;
+}
+
+export interface PanelStreamConsumer {
+  name: string;
+  pending: number;
+  idleMs: number;
+  /** Redis 7.2+; -1 when it never read successfully. */
+  inactiveMs?: number;
+  /** Idle past the dead-consumer threshold while holding pending entries. */
+  dead: boolean;
+}
+
+export interface PanelStuckEntry {
+  id: string;
+  consumer: string;
+  idleMs: number;
+  deliveryCount: number;
+  deadLetter: boolean;
 }
 
 export interface PanelSpanEvent {
@@ -297,7 +356,59 @@ function isLiveSnapshotParams(value: unknown): value is LiveSnapshotParams {
     isPositionNumber(value.evictedSpans) &&
     Array.isArray(value.findings) &&
     value.findings.every(isPanelLiveFinding) &&
+    (value.streams === undefined || (Array.isArray(value.streams) && value.streams.every(isPanelRedisTarget))) &&
     isFiniteNumber(value.generatedAt)
+  );
+}
+
+function isPanelRedisTarget(value: unknown): value is PanelRedisTarget {
+  return (
+    isRecord(value) &&
+    typeof value.name === 'string' &&
+    typeof value.url === 'string' &&
+    (panelRedisStates as readonly unknown[]).includes(value.state) &&
+    isOptionalString(value.lastError) &&
+    isStringArray(value.notes) &&
+    Array.isArray(value.unreadable) &&
+    value.unreadable.every((entry) => isRecord(entry) && typeof entry.stream === 'string' && typeof entry.reason === 'string') &&
+    Array.isArray(value.streams) &&
+    value.streams.every(isPanelStream)
+  );
+}
+
+function isPanelStream(value: unknown): value is PanelStream {
+  return isRecord(value) && typeof value.stream === 'string' && isPositionNumber(value.length) && isPositionNumber(value.groupsNotRead) && Array.isArray(value.groups) && value.groups.every(isPanelStreamGroup);
+}
+
+function isPanelStreamGroup(value: unknown): value is PanelStreamGroup {
+  return (
+    isRecord(value) &&
+    typeof value.group === 'string' &&
+    (value.lag === null || isPositionNumber(value.lag)) &&
+    isOptionalString(value.lagNote) &&
+    isPositionNumber(value.pending) &&
+    (value.oldestPendingAgeMs === undefined || isFiniteNumber(value.oldestPendingAgeMs)) &&
+    Array.isArray(value.consumers) &&
+    value.consumers.every(
+      (consumer) =>
+        isRecord(consumer) &&
+        typeof consumer.name === 'string' &&
+        isPositionNumber(consumer.pending) &&
+        isFiniteNumber(consumer.idleMs) &&
+        (consumer.inactiveMs === undefined || isFiniteNumber(consumer.inactiveMs)) &&
+        typeof consumer.dead === 'boolean',
+    ) &&
+    Array.isArray(value.stuck) &&
+    value.stuck.every(
+      (entry) =>
+        isRecord(entry) &&
+        typeof entry.id === 'string' &&
+        typeof entry.consumer === 'string' &&
+        isFiniteNumber(entry.idleMs) &&
+        isPositionNumber(entry.deliveryCount) &&
+        typeof entry.deadLetter === 'boolean',
+    ) &&
+    isPositionNumber(value.deadLetterCandidates)
   );
 }
 
@@ -333,8 +444,8 @@ function isOpenTraceResult(value: unknown): value is OpenTraceResult {
   return isRecord(value) && isHexId(value.traceId) && isFiniteNumber(value.startTimeMs) && Array.isArray(value.spans) && value.spans.every(isPanelSpan);
 }
 
-export type PanelViewName = 'findings' | 'traces' | 'liveFindings';
-export const panelViewNames: readonly PanelViewName[] = ['findings', 'traces', 'liveFindings'];
+export type PanelViewName = 'findings' | 'traces' | 'streams' | 'liveFindings';
+export const panelViewNames: readonly PanelViewName[] = ['findings', 'traces', 'streams', 'liveFindings'];
 
 /** Host → webview: switch to a view (the `bounded.showTraces` command). */
 export const ShowViewNotification = new IpcNotification<{ view: PanelViewName }>(

@@ -35,7 +35,23 @@ export interface LiveSettings {
     maxDecompressedBytes: number;
   };
   traces: { maxSpans: number; maxAgeMs: number };
+  redis: { targets: RedisTargetSetting[] };
+  /** "Bounded: Attach to Node Process…": a non-loopback inspector needs this and a second confirmation. */
+  inspector: { allowNonLoopback: boolean };
 }
+
+/** One entry of bounded.live.redis.targets. Its password is in SecretStorage under its name, never here. */
+export interface RedisTargetSetting {
+  name: string;
+  /** redis:// or rediss://, without a password (one given in the url is dropped). */
+  url: string;
+  username?: string;
+  /** Stream names, and SCAN patterns (with * ? or [); none means every stream (`*`). */
+  streams: string[];
+  pollIntervalMs: number;
+}
+
+export const defaultRedisPollIntervalMs = 2000;
 
 /** Idle timeouts of the load balancers the keep-alive rules know (see facts.md). */
 export const loadBalancerIdleTimeouts = { 'aws-alb': 60_000, gcp: 600_000, nginx: 60_000 } as const;
@@ -223,6 +239,37 @@ export const generalSettings: readonly SettingDeclaration[] = [
       markdownDescription: 'How long (ms) the live panel holds a span.',
     },
   },
+  {
+    key: 'bounded.live.redis.targets',
+    schema: {
+      type: 'array',
+      default: [],
+      scope: 'window',
+      items: {
+        type: 'object',
+        required: ['name', 'url'],
+        properties: {
+          name: { type: 'string', description: 'Names the target in the panel and in findings; its password is kept in VS Code SecretStorage under this name.' },
+          url: { type: 'string', pattern: '^rediss?://', description: 'redis://host:port[/db] or rediss:// (TLS), without a password.' },
+          username: { type: 'string', description: 'The ACL user (optional).' },
+          streams: { type: 'array', items: { type: 'string' }, description: 'Stream names, or SCAN patterns with * ? [ (default: every stream).' },
+          pollIntervalMs: { type: 'integer', minimum: 100, description: 'Between polls (ms, default 2000).' },
+        },
+      },
+      markdownDescription:
+        'Redis servers whose Streams the live panel polls, read-only (XINFO, XPENDING, SCAN ... TYPE stream). Never put a password here: "Bounded: Attach to Redis…" keeps it in VS Code SecretStorage under the target\'s name. Only in a trusted workspace.',
+    },
+  },
+  {
+    key: 'bounded.live.inspector.allowNonLoopback',
+    schema: {
+      type: 'boolean',
+      default: false,
+      scope: 'window',
+      markdownDescription:
+        'Let "Bounded: Attach to Node Process…" attach to an inspector listening on an address other than loopback (after a second confirmation). Anyone who can reach an inspector can run any code in the process, and the connection is not encrypted: keep it off unless the network is yours alone.',
+    },
+  },
 ];
 
 function declaredDefault<T>(key: string): T {
@@ -247,6 +294,8 @@ export const defaultLive: LiveSettings = {
     maxDecompressedBytes: declaredDefault('bounded.live.otlp.maxDecompressedBytes'),
   },
   traces: { maxSpans: declaredDefault('bounded.live.traces.maxSpans'), maxAgeMs: declaredDefault('bounded.live.traces.maxAgeMs') },
+  redis: { targets: declaredDefault('bounded.live.redis.targets') },
+  inspector: { allowNonLoopback: declaredDefault('bounded.live.inspector.allowNonLoopback') },
 };
 
 export const defaultExclude: readonly string[] = declaredDefault('bounded.exclude');
@@ -276,6 +325,8 @@ export function normaliseLive(raw: unknown): LiveSettings {
   const live = isRecord(raw) ? raw : {};
   const otlp = isRecord(live.otlp) ? live.otlp : {};
   const traces = isRecord(live.traces) ? live.traces : {};
+  const redis = isRecord(live.redis) ? live.redis : {};
+  const inspector = isRecord(live.inspector) ? live.inspector : {};
   const port = otlp.port;
   return {
     otlp: {
@@ -289,7 +340,39 @@ export function normaliseLive(raw: unknown): LiveSettings {
       maxSpans: positiveInteger(traces.maxSpans) ?? defaultLive.traces.maxSpans,
       maxAgeMs: positiveInteger(traces.maxAgeMs) ?? defaultLive.traces.maxAgeMs,
     },
+    redis: { targets: Array.isArray(redis.targets) ? normaliseRedisTargets(redis.targets) : [...defaultLive.redis.targets] },
+    inspector: { allowNonLoopback: typeof inspector.allowNonLoopback === 'boolean' ? inspector.allowNonLoopback : defaultLive.inspector.allowNonLoopback },
   };
+}
+
+/** The well-formed entries of bounded.live.redis.targets (the first of a name wins; a password in a url is dropped). */
+export function normaliseRedisTargets(raw: readonly unknown[]): RedisTargetSetting[] {
+  const targets: RedisTargetSetting[] = [];
+  for (const entry of raw) {
+    if (!isRecord(entry) || typeof entry.name !== 'string' || entry.name.trim() === '' || typeof entry.url !== 'string') continue;
+    const name = entry.name.trim();
+    if (targets.some((target) => target.name === name)) continue;
+    let url: URL;
+    try {
+      url = new URL(entry.url.trim());
+    } catch {
+      continue;
+    }
+    if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') continue;
+    url.password = '';
+    const streams = Array.isArray(entry.streams) ? entry.streams.filter((stream): stream is string => typeof stream === 'string' && stream.trim() !== '').map((stream) => stream.trim()) : [];
+    const username = typeof entry.username === 'string' && entry.username !== '' ? entry.username : url.username !== '' ? decodeURIComponent(url.username) : undefined;
+    url.username = '';
+    const pollIntervalMs = positiveInteger(entry.pollIntervalMs);
+    targets.push({
+      name,
+      url: url.toString().replace(/\/$/, ''),
+      ...(username !== undefined ? { username } : {}),
+      streams: streams.length > 0 ? streams : ['*'],
+      pollIntervalMs: pollIntervalMs !== undefined && pollIntervalMs >= 100 ? pollIntervalMs : defaultRedisPollIntervalMs,
+    });
+  }
+  return targets;
 }
 
 /** Whether a receiver bound to `host` is reachable from this machine only. */

@@ -3,6 +3,8 @@
 // can be stopped and started again on the same port (a Redis that goes away and comes back).
 // startRedisCluster joins several into a Redis Cluster (redis-cli --cluster create).
 // Call it inside a test (not a before hook): the server stops when that test ends.
+// launchRedisServer is the same without node:test's hook (the vscode suites run under mocha): the
+// caller stops it and calls `remove`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -32,6 +34,13 @@ const startTimeoutMs = 10_000;
 
 /** Starts a redis-server on a free port; `after` stops it and removes its folder. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const server = await launchRedisServer(options);
+  after(() => server.remove());
+  return server;
+}
+
+/** Starts a redis-server on a free port; `remove` stops it and removes its folder. */
+export async function launchRedisServer(options: RedisServerOptions = {}): Promise<RedisServer & { remove(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-redis-'));
   const port = await freePort();
   const conf = [
@@ -96,12 +105,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     clearTimeout(killer);
   };
 
-  await start();
-  after(async () => {
+  const remove = async () => {
     await stop();
     fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, log: () => output };
+  };
+  try {
+    await start();
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, remove, log: () => output };
 }
 
 /** A port nothing listens on now (the system picks it; redis-server takes it right after). */

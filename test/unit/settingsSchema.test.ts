@@ -25,6 +25,8 @@ const liveReaders: Record<string, (live: LiveSettings) => unknown> = {
   'bounded.live.otlp.maxDecompressedBytes': (l) => l.otlp.maxDecompressedBytes,
   'bounded.live.traces.maxSpans': (l) => l.traces.maxSpans,
   'bounded.live.traces.maxAgeMs': (l) => l.traces.maxAgeMs,
+  'bounded.live.redis.targets': (l) => l.redis.targets,
+  'bounded.live.inspector.allowNonLoopback': (l) => l.inspector.allowNonLoopback,
 };
 import { buildConfigurationContribution, declaredSettings } from '../../scripts/settingsSchema';
 
@@ -108,9 +110,32 @@ describe('settings schema', () => {
 
   it('live settings are read from the section, and junk falls back to the defaults', () => {
     const given = normaliseLive({ otlp: { host: ' 0.0.0.0 ', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
-    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
+    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 }, redis: { targets: [] }, inspector: { allowNonLoopback: false } });
+    assert.equal(normaliseLive({ inspector: { allowNonLoopback: true } }).inspector.allowNonLoopback, true);
+    assert.equal(normaliseLive({ inspector: { allowNonLoopback: 'yes' } }).inspector.allowNonLoopback, false);
     assert.deepEqual(normaliseLive({ otlp: { host: '', port: 70000, autoStart: 'yes', maxBodyBytes: -1 }, traces: 3 }), defaultLive);
     assert.deepEqual(normaliseLive(undefined), defaultLive);
+  });
+
+  it('Redis targets are read from the section: passwords in urls dropped, junk entries skipped', () => {
+    const { targets } = normaliseLive({
+      redis: {
+        targets: [
+          { name: ' jobs ', url: 'redis://worker:s3cret@127.0.0.1:6380/2', streams: ['orders', 'jobs:*', 3], pollIntervalMs: 500 },
+          { name: 'tls', url: 'rediss://cache.internal:6379', username: 'reader', pollIntervalMs: 5 },
+          { name: 'jobs', url: 'redis://127.0.0.1:1' },
+          { name: 'http', url: 'http://127.0.0.1:6379' },
+          { name: 'nourl' },
+          { name: '', url: 'redis://127.0.0.1' },
+          'redis://127.0.0.1',
+        ],
+      },
+    }).redis;
+    assert.deepEqual(targets, [
+      { name: 'jobs', url: 'redis://127.0.0.1:6380/2', username: 'worker', streams: ['orders', 'jobs:*'], pollIntervalMs: 500 },
+      { name: 'tls', url: 'rediss://cache.internal:6379', username: 'reader', streams: ['*'], pollIntervalMs: 2000 },
+    ]);
+    assert.deepEqual(normaliseLive({ redis: { targets: 'redis://x' } }).redis.targets, []);
   });
 
   it('loopback hosts are told apart from the others', () => {

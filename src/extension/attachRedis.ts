@@ -1,0 +1,87 @@
+// "Bounded: Attach to Redis…": asks for a url, an optional ACL user, an optional password and the
+// streams (names or SCAN patterns), keeps the password in VS Code SecretStorage under the target's
+// name (never in settings; a password typed into the url is moved there too) and has the live
+// session poll the target's streams, read-only. Only in a trusted workspace.
+import * as vscode from 'vscode';
+import { defaultRedisPollIntervalMs, normaliseRedisTargets, type RedisTargetSetting } from '../shared/settings';
+import { redisPasswordSecretKey, type LiveSessionHost } from './liveSessionHost';
+import { isLiveAttachAllowed } from './workspaceTrust';
+
+export const attachRedisCommand = 'bounded.attachRedis';
+
+/** What the prompts ask; a caller that passes it (the vscode tests) skips them. */
+export interface AttachRedisAnswers {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Stream names and patterns, comma-separated; empty: every stream. */
+  streams?: string;
+}
+
+export function registerAttachRedisCommand(live: LiveSessionHost, secrets: vscode.SecretStorage, showPanel: () => void): vscode.Disposable {
+  return vscode.commands.registerCommand(attachRedisCommand, async (given?: AttachRedisAnswers): Promise<{ target: string } | { error: string } | undefined> => {
+    if (!isLiveAttachAllowed()) {
+      const message = 'Restricted Mode: trust the workspace to attach to Redis.';
+      void vscode.window.showWarningMessage(`Bounded: ${message}`);
+      return { error: message };
+    }
+    const answers = given ?? (await askAttachRedis());
+    if (!answers) return undefined;
+    const problem = redisUrlProblem(answers.url);
+    if (problem !== undefined) {
+      void vscode.window.showErrorMessage(`Bounded: ${problem}`);
+      return { error: problem };
+    }
+    const url = new URL(answers.url.trim());
+    const password = answers.password !== undefined && answers.password !== '' ? answers.password : url.password !== '' ? decodeURIComponent(url.password) : undefined;
+    const streams = (answers.streams ?? '').split(',').map((stream) => stream.trim()).filter((stream) => stream !== '');
+    const [asked] = normaliseRedisTargets([{ name: 'attached', url: url.toString(), username: answers.username?.trim() || undefined, streams, pollIntervalMs: defaultRedisPollIntervalMs }]);
+    // The same url again (a settings target's, or one attached before) is that target, with this password.
+    const known = live.redisTargets.find((target) => target.url === asked.url);
+    const target = { ...asked, name: known?.name ?? uniqueTargetName(`${url.hostname}:${url.port || '6379'}${url.pathname.length > 1 ? url.pathname : ''}`, live.redisTargets) };
+    if (password !== undefined) await secrets.store(redisPasswordSecretKey(target.name), password);
+    else await secrets.delete(redisPasswordSecretKey(target.name));
+    await live.attachRedis(target);
+    showPanel();
+    return { target: target.name };
+  });
+}
+
+async function askAttachRedis(): Promise<AttachRedisAnswers | undefined> {
+  const url = await vscode.window.showInputBox({
+    title: 'Attach to Redis (1/4)',
+    prompt: 'The Redis url: redis://host:port[/db], or rediss:// for TLS',
+    value: 'redis://127.0.0.1:6379',
+    ignoreFocusOut: true,
+    validateInput: (value) => redisUrlProblem(value),
+  });
+  if (url === undefined) return undefined;
+  const username = await vscode.window.showInputBox({ title: 'Attach to Redis (2/4)', prompt: 'The ACL user (leave empty for none, or for the default user)', ignoreFocusOut: true });
+  if (username === undefined) return undefined;
+  const password = await vscode.window.showInputBox({ title: 'Attach to Redis (3/4)', prompt: 'The password (leave empty for none); kept in VS Code SecretStorage, never in settings', password: true, ignoreFocusOut: true });
+  if (password === undefined) return undefined;
+  const streams = await vscode.window.showInputBox({ title: 'Attach to Redis (4/4)', prompt: 'Streams to watch: names or SCAN patterns, comma-separated', value: '*', ignoreFocusOut: true });
+  if (streams === undefined) return undefined;
+  return { url, username, password, streams };
+}
+
+/** Why `raw` is not a Redis url the poller takes, or undefined when it is one. */
+export function redisUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return `"${raw}" is not a url: give redis://host:port or rediss://host:port.`;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `A Redis url starts with redis:// or rediss://, got "${raw}".`;
+  if (url.hostname === '') return `The Redis url needs a host, got "${raw}".`;
+  return undefined;
+}
+
+function uniqueTargetName(wanted: string, targets: readonly RedisTargetSetting[]): string {
+  const taken = new Set(targets.map((target) => target.name));
+  if (!taken.has(wanted)) return wanted;
+  let count = 2;
+  while (taken.has(`${wanted}#${count}`)) count++;
+  return `${wanted}#${count}`;
+}
