@@ -15,6 +15,7 @@ import { TimeSeriesStore } from '../../src/live/timeSeries';
 import { freePort, httpGet, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
 import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
+import { collectUnhandledRejections } from '../support/unhandledRejections';
 
 const scratch = scratchFolder('inspector');
 const leakingScript = scratch.write('leaking.cjs', leakingTimersService);
@@ -22,13 +23,7 @@ const steadyScript = scratch.write('steady.mjs', steadyEsmService);
 /** The line of `setInterval(() => {}, 60_000)` in leakingTimersService. */
 const leakingLine = leakingTimersService.split('\n').findIndex((line) => line.includes('60_000')) + 1;
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no unhandled rejections');
-});
+collectUnhandledRejections();
 
 const sources: InspectorSource[] = [];
 after(async () => {

@@ -13,18 +13,13 @@ import { defaultLive } from '../../src/shared/settings';
 import { freePort, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
 import { scratchFolder } from '../support/scratchFolder';
 import { waitUntil } from '../support/waitUntil';
+import { collectUnhandledRejections } from '../support/unhandledRejections';
 
 const scratch = scratchFolder('live-node-targets');
 const leakingScript = scratch.write('leaking.cjs', leakingTimersService);
 const steadyScript = scratch.write('steady.mjs', steadyEsmService);
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no unhandled rejections');
-});
+collectUnhandledRejections();
 
 const sessions: LiveSession[] = [];
 after(async () => {

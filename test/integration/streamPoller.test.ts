@@ -13,13 +13,9 @@ import { StreamPoller, type StreamPollResult, type StreamSnapshot } from '../../
 import { createStreamSource } from '../../src/live/streamSource';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
 import { startRedisServer, type RedisServer } from '../support/redisServer';
+import { collectUnhandledRejections } from '../support/unhandledRejections';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-});
+const unhandled = collectUnhandledRejections();
 
 
 function newSeries(): TimeSeriesStore {
