@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { applyFixesToText } from '../../src/analyzer/applyFixes';
 import { AnalysisWorkspace } from '../../src/analyzer/workspace';
 import { scratchFolder } from '../support/scratchFolder';
 
@@ -46,5 +47,26 @@ describe('signal-not-forwarded across files', () => {
     assert.deepEqual(finding?.fixes, [], 'the callee needs a new parameter: no automatic fix');
     workspace.removeOverlay(client);
     assert.deepEqual(findingsOf(workspace, handler), []);
+  });
+});
+
+describe('signal-not-forwarded: composing with the call\'s own deadline', () => {
+  it('offers AbortSignal.any([signal, AbortSignal.timeout(ms)]) beside the plain fix when the options have a timeout, and it compiles', () => {
+    scratch.write('compose/tsconfig.json', JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, noEmit: true, types: ['node'], typeRoots: [path.resolve(__dirname, '../../node_modules/@types')] }, include: ['src'] }));
+    const text = `import * as https from 'node:https';\nexport function ping(url: string, signal: AbortSignal): void {\n  https.get(url, { timeout: 5000 }, (res) => res.resume());\n}\n`;
+    const file = scratch.write('compose/src/ping.ts', text);
+    const workspace = new AnalysisWorkspace({ roots: [path.join(scratch.root, 'compose')] });
+    const errorsBefore = workspace.compileErrorCount(file);
+    const finding = workspace.analyseFile(file).findings.find((f) => f.rule === 'signal-not-forwarded');
+    assert.ok(finding, 'the dropped signal is reported');
+    assert.deepEqual(finding.fixes.map((f) => [f.title, f.preferred === true]), [
+      ['Pass the signal: signal', true],
+      ["Pass the signal, keeping the call's deadline: signal: AbortSignal.any([signal, AbortSignal.timeout(5000)])", false],
+    ]);
+    const composed = applyFixesToText(text, finding.fixes[1].edits);
+    assert.match(composed, /\{ timeout: 5000, signal: AbortSignal\.any\(\[signal, AbortSignal\.timeout\(5000\)\]\) \}/);
+    workspace.setOverlay(file, composed);
+    assert.ok(workspace.compileErrorCount(file) <= errorsBefore, 'the composed fix compiles');
+    assert.deepEqual(workspace.analyseFile(file).findings.filter((f) => f.rule === 'signal-not-forwarded'), []);
   });
 });

@@ -9,10 +9,12 @@ import { ts } from 'ts-morph';
 import { ApiCatalogue, type ApiRef } from '../catalogue';
 import type { FixSpec, Rule, RuleContext } from '../rule';
 import { skipParentheses } from '../expressions';
+import { insertProperties, numericValue, propertyKey } from '../optionObjects';
 import { bindingPropertyName, declaredSignalMember, enclosingFunction, isAbortSignalTypeNode, localSources, mentionsSignal, parameterSources, propertyNameText, signalNames, type SignalSource } from '../signalSources';
 
 /** Where a known API takes its signal: the options argument's index, or the last object argument. */
-type OptionsPosition = number | 'last-object';
+/** Where the options go: an argument index, the last object argument, or node:http's `(url?, options?, callback?)`. */
+type OptionsPosition = number | 'last-object' | 'http';
 
 const platformApis: ReadonlyMap<string, OptionsPosition> = new Map<string, OptionsPosition>([
   ['global#fetch', 1],
@@ -39,6 +41,10 @@ const platformApis: ReadonlyMap<string, OptionsPosition> = new Map<string, Optio
   ['child_process#fork', 'last-object'],
   ['readline#Interface.question', 1],
   ['readline/promises#Interface.question', 1],
+  ['http#request', 'http'],
+  ['http#get', 'http'],
+  ['https#request', 'http'],
+  ['https#get', 'http'],
   ['axios#default', 0],
   ['axios#', 0],
   ['axios#request', 0],
@@ -104,8 +110,15 @@ function checkCall(ctx: RuleContext, call: ts.CallExpression, sourcesOf: (fn: ts
   const dropped = droppedSignal(call, target);
   if (!dropped) return;
   const fixes: FixSpec[] = [];
-  if (dropped.options) fixes.push(addProperty(ctx, dropped.options, propertyText(target.property, source, signalText)));
-  else if (target.index === call.arguments.length) fixes.push(insertArgument(call, target.kind === 'positional' ? signalText : `{ ${propertyText(target.property, source, signalText)} }`));
+  if (dropped.options) {
+    const text = propertyText(target.property, source, signalText);
+    fixes.push({ title: `Pass the signal: ${text}`, preferred: true, edits: [insertProperties(ctx.sourceFile, dropped.options, [text])] });
+    const deadlineMs = timeoutOption(ctx, dropped.options);
+    if (deadlineMs !== undefined && composesSignals(ctx)) {
+      const composed = `${target.property}: AbortSignal.any([${signalText}, AbortSignal.timeout(${deadlineMs})])`;
+      fixes.push({ title: `Pass the signal, keeping the call's deadline: ${composed}`, edits: [insertProperties(ctx.sourceFile, dropped.options, [composed])] });
+    }
+  } else if (target.index === call.arguments.length) fixes.push(insertArgument(call, target.kind === 'positional' ? signalText : `{ ${propertyText(target.property, source, signalText)} }`));
   const shortCallee = calleeLabel(call);
   ctx.report({
     node: call.expression,
@@ -180,11 +193,21 @@ function resolveCallee(resolver: Resolver, call: ts.CallExpression): Callee | un
 function platformTarget(ref: ApiRef, call: ts.CallExpression): SignalTarget | undefined {
   const position = platformApis.get(`${ref.module}#${ref.name}`);
   if (position === undefined) return undefined;
+  if (position === 'http') return httpOptionsTarget(call);
   if (position !== 'last-object') return { kind: 'options', index: position, property: 'signal' };
   const last = call.arguments.length - 1;
   if (last >= 1 && ts.isObjectLiteralExpression(skipParentheses(call.arguments[last]))) return { kind: 'options', index: last, property: 'signal' };
   // No options object (`spawn('ls', ['-l'])`): one goes last, unless an argument may already be options or a callback.
   return call.arguments.every((a) => ts.isArrayLiteralExpression(a) || ts.isStringLiteralLike(a) || ts.isTemplateExpression(a)) ? { kind: 'options', index: call.arguments.length, property: 'signal' } : undefined;
+}
+
+/** `http.get(url, { ... }, cb)`, `http.get({ ... }, cb)` or `http.get(url)`: where `signal` goes; undefined for `http.get(url, cb)` and options this rule cannot see. */
+function httpOptionsTarget(call: ts.CallExpression): SignalTarget | undefined {
+  const [first, second] = call.arguments.map((a) => skipParentheses(a));
+  if (second && ts.isObjectLiteralExpression(second)) return { kind: 'options', index: 1, property: 'signal' };
+  if (first && ts.isObjectLiteralExpression(first)) return { kind: 'options', index: 0, property: 'signal' };
+  if (first && !second && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first))) return { kind: 'options', index: 1, property: 'signal' };
+  return undefined;
 }
 
 /** The project's own function or method a call resolves to through the checker (imports, re-exports, class methods). */
@@ -338,18 +361,27 @@ function insertArgument(call: ts.CallExpression, text: string): FixSpec {
   return { title: `Pass the signal: ${text}`, preferred: true, edits: [{ start: position, end: position, newText: `${prefix}${text}` }] };
 }
 
-function addProperty(ctx: RuleContext, options: ts.ObjectLiteralExpression, text: string): FixSpec {
-  const { sourceFile } = ctx;
-  const properties = options.properties;
-  if (properties.length === 0) return { title: `Pass the signal: ${text}`, preferred: true, edits: [{ start: options.getStart(sourceFile), end: options.end, newText: `{ ${text} }` }] };
-  const last = properties[properties.length - 1];
-  const multiline = sourceFile.getLineAndCharacterOfPosition(options.getStart(sourceFile)).line !== sourceFile.getLineAndCharacterOfPosition(last.getStart(sourceFile)).line;
-  if (multiline) {
-    const lineStart = sourceFile.text.lastIndexOf('\n', last.getStart(sourceFile)) + 1;
-    const indentation = sourceFile.text.slice(lineStart, last.getStart(sourceFile));
-    const trailing = properties.hasTrailingComma;
-    const at = trailing ? sourceFile.text.indexOf(',', last.end) + 1 : last.end;
-    return { title: `Pass the signal: ${text}`, preferred: true, edits: [{ start: at, end: at, newText: `${trailing ? '' : ','}\n${indentation}${text}${trailing ? ',' : ''}` }] };
+/** The call's own `timeout: <ms>` option, when it is a number this rule can read. */
+function timeoutOption(ctx: RuleContext, options: ts.ObjectLiteralExpression): number | undefined {
+  for (const property of options.properties) {
+    if (ts.isPropertyAssignment(property) && propertyKey(property.name) === 'timeout') {
+      const ms = numericValue(ctx.checker, property.initializer);
+      return ms !== undefined && Number.isInteger(ms) && ms > 0 ? ms : undefined;
+    }
   }
-  return { title: `Pass the signal: ${text}`, preferred: true, edits: [{ start: last.end, end: last.end, newText: `, ${text}` }] };
+  return undefined;
+}
+
+const composingFiles = new WeakMap<ts.SourceFile, boolean>();
+
+/** Whether the file's types have `AbortSignal.any` and `AbortSignal.timeout` (Node >= 20.3 with @types/node, or lib dom). */
+function composesSignals(ctx: RuleContext): boolean {
+  let composes = composingFiles.get(ctx.sourceFile);
+  if (composes === undefined) {
+    const symbol = ctx.checker.resolveName('AbortSignal', ctx.sourceFile, ts.SymbolFlags.Value, false);
+    const type = symbol && ctx.checker.getTypeOfSymbol(symbol);
+    composes = type?.getProperty('any') !== undefined && type?.getProperty('timeout') !== undefined;
+    composingFiles.set(ctx.sourceFile, composes);
+  }
+  return composes;
 }
