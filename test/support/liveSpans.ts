@@ -1,4 +1,4 @@
-// LiveSpans for the host-side live tests: one span of a trace with the given ids, the rest plain.
+// LiveSpans for tests: one span of a trace with the given ids, the rest plain.
 import type { LiveSpan } from '../../src/live/spans';
 
 export function liveSpan(traceId: string, spanId: string, fields: Partial<LiveSpan> = {}): LiveSpan {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LiveSpan } from '../../src/live/spans';
 import { TraceStore } from '../../src/live/traceStore';
+import { liveSpan } from '../support/liveSpans';
 
 function traceIdOf(n: number): string {
   return n.toString(16).padStart(32, '0');
@@ -13,23 +14,8 @@ function spanIdOf(n: number): string {
 }
 
 function span(trace: number, id: number, fields: Partial<LiveSpan> = {}): LiveSpan {
-  return {
-    traceId: traceIdOf(trace),
-    spanId: spanIdOf(id),
-    name: `op-${id}`,
-    kind: 'internal',
-    startTimeUnixNano: 1_000_000_000n * BigInt(id),
-    endTimeUnixNano: 1_000_000_000n * BigInt(id) + 5_000_000n,
-    status: { code: 'unset' },
-    serviceName: 'checkout',
-    attributes: {},
-    resource: { 'service.name': 'checkout' },
-    scope: { name: 'test' },
-    events: [],
-    links: [],
-    receivedAt: 0,
-    ...fields,
-  };
+  const start = 1_000_000_000n * BigInt(id);
+  return liveSpan(traceIdOf(trace), spanIdOf(id), { name: `op-${id}`, startTimeUnixNano: start, endTimeUnixNano: start + 5_000_000n, ...fields });
 }
 
 function manualClock(start = 1_000): { now: () => number; advance(ms: number): void } {
