@@ -1,15 +1,23 @@
 // The Streams view: per Redis target its connection state; per stream its length and groups; per
 // group lag ("unknown" when Redis cannot say, never 0), pending, the oldest pending entry's age, the
 // consumers (idle, inactive, pending; dead ones marked) and the oldest stuck entries (consumer, idle,
-// delivery count; dead-letter candidates marked). Every name came from a Redis server: text only.
-import type { LiveSnapshotParams, PanelRedisState, PanelRedisTarget, PanelStream, PanelStreamGroup } from '../src/shared/livePanelProtocol';
+// delivery count; dead-letter candidates marked); whether the group keeps up ("reading 120/s,
+// adding 150/s: falling behind 30/s", a rate Redis cannot give is "unknown", never 0) and its lag
+// and pending over time (the shared TimeSeriesChart, one kept per group across snapshots; a lag
+// Redis could not give is a gap).
+// Every name came from a Redis server: text only.
+import type { LiveSnapshotParams, PanelRedisState, PanelRedisTarget, PanelStream, PanelStreamGroup, PanelStreamHistory, PanelStreamThroughput } from '../src/shared/livePanelProtocol';
 import { createButton, createElement } from './domText';
+import { TimeSeriesChart, type ChartSeries } from './timeSeriesChart';
 import { formatDuration } from './tracesModel';
+import type { PanelStreamSite } from '../src/shared/livePanelProtocol';
 
 export interface StreamsViewOptions {
   document: Document;
   root: HTMLElement;
   attachRedis(): void;
+  /** Opens a stream's call site in the editor; resolves with what to say (streamSitesRow). */
+  openStreamSite?(site: PanelStreamSite): Promise<string>;
 }
 
 export const noRedisTargetsText = 'No Redis targets. Attach to one, or list them in the bounded.live.redis.targets setting.';
@@ -21,6 +29,10 @@ const stateTexts: Readonly<Record<PanelRedisState, string>> = { connecting: 'con
 export class StreamsView {
   private readonly summary: HTMLElement;
   private readonly list: HTMLElement;
+  /** Each group's lag and pending chart, by target, stream and group: kept across snapshots, updated in place. */
+  private readonly charts = new Map<string, { container: HTMLElement; chart: TimeSeriesChart }>();
+  /** The charts a snapshot being shown used (the others are disposed after it). */
+  private chartsShown = new Set<string>();
 
   constructor(private readonly options: StreamsViewOptions) {
     const { document } = options;
@@ -41,7 +53,18 @@ export class StreamsView {
         : snapshot.receiver.state === 'untrusted'
           ? untrustedStreamsText
           : noRedisTargetsText;
+    this.chartsShown = new Set();
     this.list.replaceChildren(...targets.map((target) => this.targetSection(target)));
+    for (const [key, { chart }] of this.charts) {
+      if (this.chartsShown.has(key)) continue;
+      chart.dispose();
+      this.charts.delete(key);
+    }
+  }
+
+  /** The chart of a group, for tests: its series as last given. */
+  historyChart(target: string, stream: string, group: string): TimeSeriesChart | undefined {
+    return this.charts.get(chartKey(target, stream, group))?.chart;
   }
 
   private targetSection(target: PanelRedisTarget): HTMLElement {
@@ -59,11 +82,11 @@ export class StreamsView {
     for (const note of target.notes) section.append(createElement(document, 'p', 'redis-note', note));
     for (const { stream, reason } of target.unreadable) section.append(createElement(document, 'p', 'redis-unreadable', `${stream}: ${reason}`));
     if (target.streams.length === 0 && target.state === 'connected') section.append(createElement(document, 'p', 'redis-no-streams', 'No streams found yet.'));
-    section.append(...target.streams.map((stream) => this.streamBlock(stream)));
+    section.append(...target.streams.map((stream) => this.streamBlock(target, stream)));
     return section;
   }
 
-  private streamBlock(stream: PanelStream): HTMLElement {
+  private streamBlock(target: PanelRedisTarget, stream: PanelStream): HTMLElement {
     const { document } = this.options;
     const block = createElement(document, 'div', 'redis-stream');
     const heading = createElement(document, 'h4', 'redis-stream-heading');
@@ -72,12 +95,15 @@ export class StreamsView {
       createElement(document, 'span', 'stream-name', stream.stream),
       createElement(document, 'span', 'stream-figures', `length ${stream.length}, ${groups} ${groups === 1 ? 'group' : 'groups'}${stream.groupsNotRead > 0 ? ` (${stream.groupsNotRead} not read)` : ''}`),
     );
-    block.append(heading, ...stream.groups.map((group) => this.groupBlock(group)));
+    block.append(heading, ...stream.groups.map((group) => this.groupBlock(group, chartKey(target.name, stream.stream, group.group))));
+    const sites = streamSitesRow(document, stream, this.options.openStreamSite);
+    if (sites !== undefined) heading.after(sites);
     if (stream.groups.length === 0) block.append(createElement(document, 'p', 'stream-no-groups', 'No consumer groups.'));
     return block;
   }
 
-  private groupBlock(group: PanelStreamGroup): HTMLElement {
+  /** `chart`: the key of the group's lag and pending chart. */
+  private groupBlock(group: PanelStreamGroup, chart: string): HTMLElement {
     const { document } = this.options;
     const block = createElement(document, 'div', 'stream-group');
     block.dataset.group = group.group;
@@ -92,6 +118,12 @@ export class StreamsView {
     figure('oldest pending', group.oldestPendingAgeMs !== undefined ? formatDuration(group.oldestPendingAgeMs) : '—', 'group-oldest-pending');
     if (group.deadLetterCandidates > 0) figure('dead-letter candidates', String(group.deadLetterCandidates), 'group-dead-letters');
     block.append(createElement(document, 'h5', 'group-name', group.group), figures);
+    if (group.throughput !== undefined) {
+      const throughput = createElement(document, 'p', `group-throughput throughput-${group.throughput.verdict}`, throughputText(group.throughput));
+      if (group.throughput.note !== undefined) throughput.title = group.throughput.note;
+      block.append(throughput);
+    }
+    if (group.history !== undefined && group.history.t.length > 0) block.append(this.historyBlock(chart, group.group, group.history));
 
     if (group.consumers.length === 0) block.append(createElement(document, 'p', 'group-no-consumers', 'No consumers.'));
     else
@@ -126,6 +158,21 @@ export class StreamsView {
     return block;
   }
 
+  /** The group's chart container, with its chart (made on its first snapshot, then updated). */
+  private historyBlock(key: string, group: string, history: PanelStreamHistory): HTMLElement {
+    const series = historySeries(history);
+    this.chartsShown.add(key);
+    const held = this.charts.get(key);
+    if (held !== undefined) {
+      held.chart.update(series);
+      return held.container;
+    }
+    const container = createElement(this.options.document, 'div', 'group-history');
+    const chart = new TimeSeriesChart({ container, title: `Lag and pending of ${group}`, format: 'count', layout: 'lines', height: 120, series });
+    this.charts.set(key, { container, chart });
+    return container;
+  }
+
   private table(className: string, headings: string[], rows: { className: string; cells: string[] }[]): HTMLTableElement {
     const { document } = this.options;
     const table = createElement(document, 'table', className);
@@ -141,4 +188,78 @@ export class StreamsView {
     (table.tHead as HTMLTableSectionElement).append(head);
     return table;
   }
+}
+
+/** "reading 120/s, adding 150/s: falling behind 30/s"; a rate Redis cannot give is "unknown". */
+export function throughputText(throughput: PanelStreamThroughput): string {
+  const { addingPerSecond: adding, readingPerSecond: reading, verdict } = throughput;
+  if (adding === null && reading === null) return `rates unknown${throughput.note !== undefined ? `: ${throughput.note}` : ''}`;
+  const rates = `reading ${reading === null ? 'unknown' : formatRate(reading)}, adding ${adding === null ? 'unknown' : formatRate(adding)}`;
+  const gap = adding !== null && reading !== null ? formatRate(Math.abs(adding - reading)) : '';
+  switch (verdict) {
+    case 'falling-behind':
+      return `${rates}: falling behind ${gap}`;
+    case 'catching-up':
+      return `${rates}: catching up ${gap}`;
+    case 'stalled':
+      return `${rates}: not reading while entries wait`;
+    case 'keeping-up':
+      return `${rates}: keeping up${reading === null ? ' (every entry delivered)' : ''}`;
+    case 'unknown':
+      return rates;
+  }
+}
+
+/** Entries a second, as "150/s", "2.5/s" or, under one a second, "12/min". */
+export function formatRate(perSecond: number): string {
+  if (perSecond === 0) return '0/s';
+  if (perSecond >= 100) return `${Math.round(perSecond)}/s`;
+  if (perSecond >= 1) return `${Number(perSecond.toFixed(1))}/s`;
+  const perMinute = perSecond * 60;
+  return perMinute >= 0.1 ? `${Number(perMinute.toFixed(1))}/min` : '<0.1/min';
+}
+
+/** The chart's series: lag (null, a gap, where Redis could not say) and pending, a point per poll. */
+export function historySeries(history: PanelStreamHistory): ChartSeries[] {
+  return [
+    { label: 'lag', points: history.t.map((t, index) => [t, history.lag[index]]) },
+    { label: 'pending', points: history.t.map((t, index) => [t, history.pending[index]]) },
+  ];
+}
+
+function chartKey(target: string, stream: string, group: string): string {
+  return `${target}\u0000${stream}\u0000${group}`;
+}
+
+/**
+ * Where the code produces and consumes the stream: "Produced at src/orders.ts:12 · Consumed at
+ * src/worker.ts:48", each location a link (a link-styled button, keyboard-reachable) that opens the editor there.
+ * Undefined when no code names the stream.
+ */
+export function streamSitesRow(document: Document, stream: PanelStream, open: ((site: PanelStreamSite) => Promise<string>) | undefined): HTMLElement | undefined {
+  const sites = stream.sites ?? [];
+  if (sites.length === 0) return undefined;
+  const row = createElement(document, 'p', 'stream-sites');
+  const status = createElement(document, 'span', 'stream-site-status');
+  status.setAttribute('aria-live', 'polite');
+  const parts: Array<[PanelStreamSite['role'], string]> = [
+    ['produce', 'Produced at'],
+    ['consume', 'Consumed at'],
+  ];
+  for (const [role, words] of parts) {
+    const here = sites.filter((site) => site.role === role);
+    if (here.length === 0) continue;
+    if (row.childNodes.length > 0) row.append(' · ');
+    row.append(`${words} `);
+    here.forEach((site, index) => {
+      if (index > 0) row.append(', ');
+      const link = createButton(document, `link-button stream-site-link stream-site-${role}`, site.label, () => {
+        if (open) void open(site).then((text) => (status.textContent = text));
+      });
+      link.setAttribute('aria-label', `${words} ${site.label}: open in the editor`);
+      row.append(link);
+    });
+  }
+  row.append(status);
+  return row;
 }

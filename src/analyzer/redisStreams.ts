@@ -11,6 +11,9 @@ const redisModules = ['ioredis', 'redis', '@redis/client'];
 const readMethods = new Set(['xreadgroup', 'xReadGroup']);
 const ackMethods = new Set(['xack', 'xAck']);
 
+/** What telling a Redis client call apart needs of a rule's context (the stream-site index has no rule). */
+export type RedisCallContext = Pick<RuleContext, 'checker' | 'catalogue'>;
+
 /** An XREADGROUP call on a Redis client. */
 export interface GroupRead {
   call: ts.CallExpression;
@@ -22,7 +25,7 @@ export interface GroupRead {
 }
 
 /** The XREADGROUP read `node` is, or undefined. Cheap name check first, then the client. */
-export function groupRead(ctx: RuleContext, node: ts.CallExpression): GroupRead | undefined {
+export function groupRead(ctx: RedisCallContext, node: ts.CallExpression): GroupRead | undefined {
   const callee = skipOuterExpressions(node.expression);
   if (!ts.isPropertyAccessExpression(callee) || !readMethods.has(callee.name.text)) return undefined;
   if (!isRedisClient(ctx, callee.expression)) return undefined;
@@ -111,7 +114,7 @@ export function projectReclaims(program: ts.Program): boolean {
  * The receiver is a Redis client: its type is declared by ioredis or node-redis (a client made in any
  * module of the project), or, untyped, the file imports one of them.
  */
-function isRedisClient(ctx: RuleContext, receiver: ts.Expression): boolean {
+export function isRedisClient(ctx: RedisCallContext, receiver: ts.Expression): boolean {
   const type = ctx.checker.getTypeAtLocation(receiver);
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return redisModules.some((module) => ctx.catalogue.importsModule(module));
   const declarations = [type, ...(type.isUnionOrIntersection() ? type.types : [])].flatMap((t) => t.getSymbol()?.declarations ?? []);
@@ -128,7 +131,7 @@ function declaredByRedis(declaration: ts.Declaration): boolean {
 }
 
 /** A string literal, or a `const` (in any module) holding one. */
-function stringValue(checker: ts.TypeChecker, expression: ts.Expression, depth = 0): string | undefined {
+export function stringValue(checker: ts.TypeChecker, expression: ts.Expression, depth = 0): string | undefined {
   const value = skipOuterExpressions(expression);
   if (ts.isStringLiteralLike(value)) return value.text;
   if (depth > 3 || !(ts.isIdentifier(value) || ts.isPropertyAccessExpression(value))) return undefined;

@@ -172,6 +172,14 @@ export class AnalysisWorkspace {
     return program.getSyntacticDiagnostics(sourceFile).length + program.getSemanticDiagnostics(sourceFile).length;
   }
 
+  /** The program that analyses `file` (its project's, as analyseFile uses) and the file in it, for indexes over the code such as stream sites. */
+  sourceOf(file: string): { program: ts.Program; sourceFile: ts.SourceFile } | undefined {
+    const absolute = path.resolve(file);
+    const program = this.projectFor(absolute).program();
+    const sourceFile = program.getSourceFile(absolute);
+    return sourceFile ? { program, sourceFile } : undefined;
+  }
+
   /** Every analysable file of the configs found under the roots, plus loose files, minus exclusions. */
   discoverFiles(paths: readonly string[] = this.roots): string[] {
     if (this.fileListsStale) this.refreshFileLists();

@@ -1,13 +1,18 @@
 // "Bounded: Attach to Redis…": asks for a url, an optional ACL user, an optional password and the
 // streams (names or SCAN patterns), keeps the password in VS Code SecretStorage under the target's
 // name (never in settings; a password typed into the url is moved there too) and has the live
-// session poll the target's streams, read-only. Only in a trusted workspace.
+// session poll the target's streams, read-only. Only in a trusted workspace. The target is kept in
+// the workspace state and polled again when the window reopens.
+// "Bounded: Forget Redis Target…": picks an attached target, or a settings target with a stored
+// password; stops polling an attached one and removes it from the workspace state, deletes the
+// password, and says what it did (a settings target stays in the settings, polled without it).
 import * as vscode from 'vscode';
-import { defaultRedisPollIntervalMs, normaliseRedisTargets, type RedisTargetSetting } from '../shared/settings';
+import { defaultRedisPollIntervalMs, normaliseLive, normaliseRedisTargets, type RedisTargetSetting } from '../shared/settings';
 import { redisPasswordSecretKey, type LiveSessionHost } from './liveSessionHost';
 import { isLiveAttachAllowed } from './workspaceTrust';
 
 export const attachRedisCommand = 'bounded.attachRedis';
+export const forgetRedisTargetCommand = 'bounded.forgetRedisTarget';
 
 /** What the prompts ask; a caller that passes it (the vscode tests) skips them. */
 export interface AttachRedisAnswers {
@@ -45,6 +50,87 @@ export function registerAttachRedisCommand(live: LiveSessionHost, secrets: vscod
     showPanel();
     return { target: target.name };
   });
+}
+
+/** What "Forget Redis Target…" did (the vscode tests read it). */
+export interface ForgetRedisTargetResult {
+  forgotten: string;
+  /** It was an attached target: it is no longer polled, nor kept in the workspace state. */
+  wasAttached: boolean;
+  /** It is in bounded.live.redis.targets: still polled, now without a password. */
+  stillConfigured: boolean;
+  /** A password was stored and is gone from SecretStorage now. */
+  passwordDeleted: boolean;
+  message: string;
+}
+
+interface ForgettableTarget {
+  target: RedisTargetSetting;
+  attached: boolean;
+  configured: boolean;
+  hasPassword: boolean;
+}
+
+export function registerForgetRedisTargetCommand(live: LiveSessionHost, secrets: vscode.SecretStorage): vscode.Disposable {
+  return vscode.commands.registerCommand(forgetRedisTargetCommand, async (given?: { name: string }): Promise<ForgetRedisTargetResult | { error: string } | undefined> => {
+    const choices = await forgettableTargets(live, secrets);
+    if (choices.length === 0) {
+      const message = 'No Redis target to forget: none was attached, and no target of bounded.live.redis.targets has a stored password.';
+      void vscode.window.showInformationMessage(`Bounded: ${message}`);
+      return { error: message };
+    }
+    const chosen = given !== undefined ? choices.find((choice) => choice.target.name === given.name) : await pickForgettable(choices);
+    if (given !== undefined && chosen === undefined) {
+      const message = `No attached Redis target, nor a stored password, is named "${given.name}".`;
+      void vscode.window.showErrorMessage(`Bounded: ${message}`);
+      return { error: message };
+    }
+    if (chosen === undefined) return undefined;
+    const { target } = chosen;
+    await live.forgetRedis(target.name);
+    const passwordDeleted = chosen.hasPassword && (await secrets.get(redisPasswordSecretKey(target.name))) === undefined;
+    const done = [
+      ...(chosen.attached ? [chosen.configured ? 'no longer kept as attached' : 'no longer polled nor kept for this workspace'] : []),
+      ...(passwordDeleted ? ['its password deleted from SecretStorage'] : chosen.hasPassword ? ['its password is still stored (SecretStorage did not delete it)'] : []),
+    ];
+    const message = `Bounded: forgot Redis target ${target.name} (${target.url}): ${done.join(', ')}.${chosen.configured ? ' It stays in bounded.live.redis.targets and is polled without a password: remove it there to stop polling it.' : ''}`;
+    if (chosen.configured)
+      void vscode.window.showInformationMessage(message, 'Open Settings').then((open) => {
+        if (open) void vscode.commands.executeCommand('workbench.action.openSettings', 'bounded.live.redis.targets');
+      });
+    else void vscode.window.showInformationMessage(message);
+    return { forgotten: target.name, wasAttached: chosen.attached, stillConfigured: chosen.configured, passwordDeleted, message };
+  });
+}
+
+/** The attached targets, and the settings targets with a password in SecretStorage. */
+async function forgettableTargets(live: LiveSessionHost, secrets: vscode.SecretStorage): Promise<ForgettableTarget[]> {
+  const configured = normaliseLive(vscode.workspace.getConfiguration('bounded').get('live')).redis.targets;
+  const attached = live.attachedRedisTargets.list();
+  const byName = new Map<string, RedisTargetSetting>();
+  for (const target of [...configured, ...attached]) if (!byName.has(target.name)) byName.set(target.name, target);
+  const choices: ForgettableTarget[] = [];
+  for (const target of byName.values()) {
+    const hasPassword = (await secrets.get(redisPasswordSecretKey(target.name))) !== undefined;
+    const isAttached = live.attachedRedisTargets.has(target.name);
+    if (isAttached || hasPassword) choices.push({ target, attached: isAttached, configured: configured.some((entry) => entry.name === target.name), hasPassword });
+  }
+  return choices;
+}
+
+async function pickForgettable(choices: ForgettableTarget[]): Promise<ForgettableTarget | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    choices.map((choice) => ({
+      label: choice.target.name,
+      description: choice.target.url,
+      detail: [choice.attached ? 'attached: stop polling it' : undefined, choice.configured ? 'in bounded.live.redis.targets (stays there)' : undefined, choice.hasPassword ? 'delete its stored password' : undefined]
+        .filter((part) => part !== undefined)
+        .join(' · '),
+      choice,
+    })),
+    { title: 'Forget Redis Target', placeHolder: 'The Redis target to forget', ignoreFocusOut: true },
+  );
+  return picked?.choice;
 }
 
 async function askAttachRedis(): Promise<AttachRedisAnswers | undefined> {

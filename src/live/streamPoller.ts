@@ -12,7 +12,10 @@
 // backoff, polls wait while it is not connected, and the series carry on when Redis is back.
 // A Redis Cluster target (`cluster: true`, the url naming any one node) is read through ioredis's
 // Cluster: SCAN runs on every master (each has its own cursor), the per-key commands go to the
-// node that holds the key.
+// node that holds the key. A master that is down (in the slot map, not connected, or failing its
+// SCAN) does not fail the poll: its streams are listed as unreadable with why, a note names it, the
+// others are read, and the slot map is refreshed each poll until it is back. A slot that moved
+// (resharding: MOVED or ASK) is read through the Cluster, which follows the redirection.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import {
   compareEntryIds,
@@ -55,7 +58,7 @@ export interface StreamPollerLimits {
   pendingPageSize: number;
   /** ...idle at least this long (entries handed out just now are not stuck). */
   pendingPageMinIdleMs: number;
-  /** A command that takes longer fails the poll (the connection is then judged by ioredis). */
+  /** A command that takes longer fails the poll (the connection is then judged by ioredis); in a cluster, only its stream's read. */
   commandTimeoutMs: number;
 }
 
@@ -291,33 +294,73 @@ export class StreamPoller {
     let commands = 0;
     const scanNodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
     const nodeKeyOf = (node: Redis) => `${node.options.host}:${node.options.port}`;
+    /** Masters the slot map names that ioredis holds no connection to (ioredis drops a node whose connection ends), or whose SCAN failed: down. */
+    const unreachable = new Map<string, string>();
+    if (redis instanceof Cluster) {
+      const connected = new Set(scanNodes.map(nodeKeyOf));
+      for (const holders of redis.slots) if (holders?.[0] !== undefined && !connected.has(holders[0])) unreachable.set(holders[0], 'not connected');
+    }
+    const holderOf = (stream: string) => (redis instanceof Cluster ? redis.slots[redisClusterSlot(stream)]?.[0] : undefined);
     /** A stream's commands go to the master holding its slot (a cluster), or to the one server. */
     const callsFor = (stream: string) => {
       let node: Redis | Cluster = redis;
       if (redis instanceof Cluster) {
-        const holder = redis.slots[redisClusterSlot(stream)]?.[0];
+        const holder = holderOf(stream);
         node = scanNodes.find((candidate) => nodeKeyOf(candidate) === holder) ?? redis;
       }
-      return (command: string, ...args: (string | number)[]): Promise<unknown> => {
+      return async (command: string, ...args: (string | number)[]): Promise<unknown> => {
         commands++;
-        return node.call(command, ...args);
+        try {
+          return await node.call(command, ...args);
+        } catch (error) {
+          // The slot moved since ioredis read the slot map (resharding): the Cluster follows MOVED and ASK, and refreshes its map.
+          if (!(redis instanceof Cluster) || node === redis || !/^(MOVED|ASK) /.test(error instanceof Error ? error.message : '')) throw error;
+          commands++;
+          return redis.call(command, ...args);
+        }
       };
     };
     const { keys, scanCapReached } = await this.discover(
-      scanNodes.map((node) => ({
-        node: nodeKeyOf(node),
-        call: (...args: (string | number)[]) => {
-          commands++;
-          return node.call('SCAN', ...args);
-        },
-      })),
+      scanNodes
+        .filter((node) => !unreachable.has(nodeKeyOf(node)))
+        .map((node) => ({
+          node: nodeKeyOf(node),
+          call: async (...args: (string | number)[]) => {
+            commands++;
+            try {
+              return await node.call('SCAN', ...args);
+            } catch (error) {
+              // One master down fails its own SCAN, not the cluster's poll.
+              if (!(redis instanceof Cluster)) throw error;
+              unreachable.set(nodeKeyOf(node), error instanceof Error ? error.message : String(error));
+              return undefined;
+            }
+          },
+        })),
+      [...unreachable.keys()],
     );
     const wanted = keys.slice(0, this.limits.maxStreams);
     const notes = new Set<string>();
     const unreadable: StreamPollResult['unreadable'] = [];
     const streams: StreamSnapshot[] = [];
     for (const stream of wanted) {
-      const read = await this.readStream(callsFor(stream), stream, notes);
+      // Found but its master is down: listed as unreadable, and kept in the scans until the master is back.
+      const holder = holderOf(stream);
+      if (holder !== undefined && unreachable.has(holder)) {
+        unreadable.push({ stream, reason: `its master ${holder} is unreachable (${unreachable.get(holder)})` });
+        this.latest.delete(stream);
+        continue;
+      }
+      let read: StreamSnapshot | { reason: string };
+      try {
+        read = await this.readStream(callsFor(stream), stream, notes);
+      } catch (error) {
+        // A cluster: this stream's master failed (down, or the cluster refuses); the others are still read.
+        if (!(redis instanceof Cluster)) throw error;
+        unreadable.push({ stream, reason: `unreachable: ${error instanceof Error ? error.message : String(error)}` });
+        this.latest.delete(stream);
+        continue;
+      }
       if ('reason' in read) {
         unreadable.push({ stream, reason: read.reason });
         this.latest.delete(stream);
@@ -337,11 +380,14 @@ export class StreamPoller {
     for (const stream of this.latest.keys()) if (!read.has(stream)) this.latest.delete(stream);
     if (keys.length > wanted.length) notes.add(`${keys.length - wanted.length} more streams found than the ${this.limits.maxStreams} read a poll`);
     if (scanCapReached) notes.add(`SCAN stopped at ${this.limits.maxKeysScannedPerPoll} keys this poll; it carries on from there next poll`);
+    for (const [node, why] of unreachable) notes.add(`master ${node} is unreachable (${why}): its streams are not read`);
+    // ioredis re-reads the slot map only on a MOVED: ask for it while a master is down, so one that is back is polled again.
+    if (unreachable.size > 0 && redis instanceof Cluster) redis.refreshSlotsCache(() => undefined);
     return { target: this.options.target.name, polledAt, streams, unreadable, streamsNotRead: keys.length - wanted.length, scanCapReached, commands, durationMs: this.now() - started, notes: [...notes] };
   }
 
   /** The stream keys to read: by name, then found by pattern on each node (this pass and the last complete one). */
-  private async discover(nodes: { node: string; call: (...args: (string | number)[]) => Promise<unknown> }[]): Promise<{ keys: string[]; scanCapReached: boolean }> {
+  private async discover(nodes: { node: string; call: (...args: (string | number)[]) => Promise<unknown> }[], unreachableNodes: string[]): Promise<{ keys: string[]; scanCapReached: boolean }> {
     const patterned = new Set<string>();
     let budget = this.limits.maxKeysScannedPerPoll;
     let scanCapReached = false;
@@ -356,11 +402,17 @@ export class StreamPoller {
           this.scans.set(key, scan);
         }
         let first = true;
+        let failed = false;
         while (budget > 0 && (first || scan.cursor !== '0')) {
           first = false;
           const count = Math.min(budget, 1000);
           budget -= count;
           const reply = await call(scan.cursor, 'MATCH', pattern, 'COUNT', count, 'TYPE', 'stream');
+          // undefined: the node failed its SCAN (a cluster master down); what it found before stays, the cursor too.
+          if (reply === undefined) {
+            failed = true;
+            break;
+          }
           const [cursor, found] = Array.isArray(reply) ? reply : ['0', []];
           scan.cursor = typeof cursor === 'string' ? cursor : '0';
           if (Array.isArray(found)) for (const stream of found) if (typeof stream === 'string') scan.found.add(stream);
@@ -370,12 +422,21 @@ export class StreamPoller {
             break;
           }
         }
-        if (scan.cursor !== '0') scanCapReached = true;
+        if (scan.cursor !== '0' && !failed) scanCapReached = true;
         for (const stream of scan.previous) patterned.add(stream);
         for (const stream of scan.found) patterned.add(stream);
       }
     }
-    // Nodes that left the cluster take their scans with them.
+    // A master that is down keeps what its scans found (listed as unreadable); nodes that left the cluster take their scans with them.
+    for (const pattern of this.options.target.keyPatterns) {
+      for (const node of unreachableNodes) {
+        const scan = this.scans.get(`${pattern}\u0000${node}`);
+        if (scan === undefined) continue;
+        current.add(`${pattern}\u0000${node}`);
+        for (const stream of scan.previous) patterned.add(stream);
+        for (const stream of scan.found) patterned.add(stream);
+      }
+    }
     for (const key of this.scans.keys()) if (!current.has(key)) this.scans.delete(key);
     const named = this.options.target.streams;
     const byName = new Set(named);

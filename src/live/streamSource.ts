@@ -4,7 +4,7 @@
 // the oldest pending entry's age and the oldest stuck entries with their delivery counts.
 import type { LiveFindingSet } from './liveFindingSet';
 import type { LiveSource, LiveSourceSummary } from './liveSource';
-import { createStreamDetectors, type StreamDetectorOptions, type StreamDetectors } from './streamDetectors';
+import { createStreamDetectors, defaultStreamDetectorOptions, type StreamDetectorOptions, type StreamDetectors } from './streamDetectors';
 import { StreamPoller, type RedisConnectionState, type RedisStreamTarget, type StreamPollerLimits } from './streamPoller';
 import { TimeSeriesStore, type TimeSeriesOptions } from './timeSeries';
 
@@ -27,6 +27,8 @@ export const defaultStreamSeriesOptions: TimeSeriesOptions = { maxKeys: 10_000, 
 export interface StreamSource extends LiveSource {
   readonly series: TimeSeriesStore;
   readonly pollers: readonly StreamPoller[];
+  /** The thresholds its detectors judge by (the defaults with the options given over them). */
+  readonly detectorOptions: StreamDetectorOptions;
 }
 
 export function createStreamSource(options: StreamSourceOptions): StreamSource {
@@ -37,6 +39,7 @@ export function createStreamSource(options: StreamSourceOptions): StreamSource {
     names.add(target.name);
   }
   const series = new TimeSeriesStore(options.series ?? defaultStreamSeriesOptions);
+  const detectorOptions: StreamDetectorOptions = { ...defaultStreamDetectorOptions, ...options.detectors };
   let detectors: StreamDetectors | undefined;
   const pollers = options.targets.map(
     (target) =>
@@ -59,8 +62,9 @@ export function createStreamSource(options: StreamSourceOptions): StreamSource {
     name: 'streams',
     series,
     pollers,
+    detectorOptions,
     async start() {
-      detectors = createStreamDetectors({ findings: options.findings, series, options: options.detectors });
+      detectors = createStreamDetectors({ findings: options.findings, series, options: detectorOptions });
       for (const poller of pollers) poller.start();
       return `polling Redis streams of ${pollers.map((poller) => `${redactedUrl(poller.target.url)} (${[...poller.target.streams, ...poller.target.keyPatterns].join(', ')})`).join(', ')}`;
     },

@@ -1,6 +1,6 @@
 // Wires the language server: capabilities, document sync, pull diagnostics, code actions, pushed
 // config problems, pushed findings of the closed files a workspace analysis covered, per-folder
-// settings, file watching and the bounded/* messages.
+// settings, file watching and the bounded/* messages (bounded/streamSites: streamSitesRequest.ts).
 import * as path from 'node:path';
 import {
   type ClientCapabilities,
@@ -14,6 +14,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalyzeWorkspaceRequest } from '../shared/lspProtocol';
 import { packageVersion } from '../shared/packageInfo';
+import { StreamSitesRequest } from '../shared/streamSitesProtocol';
 import { codeActionKinds, CodeActionsProvider } from './codeActions';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { DiagnosticsProvider } from './diagnosticsProvider';
@@ -24,6 +25,7 @@ import { FolderAnalyses } from './folderAnalyses';
 import { ResourceSettings } from './resourceSettings';
 import { createServerLog, describeError } from './serverLog';
 import { StatusReporter } from './statusReporter';
+import { findStreamSites } from './streamSitesRequest';
 import { applyWatchedFileChanges } from './watchedFiles';
 import { WorkspaceAnalysis } from './workspaceAnalysis';
 import { WorkspaceFindings } from './workspaceFindings';
@@ -75,6 +77,7 @@ export function startServer(connection: Connection): void {
     workspaceFindings.listen(documents);
     const workspaceAnalysis = new WorkspaceAnalysis({ connection, folders, settings, status, workspaceFindings, log, afterAnalysis: publishConfigProblems });
     connection.onRequest(AnalyzeWorkspaceRequest.type, (requestParams, token) => workspaceAnalysis.run(requestParams, token));
+    connection.onRequest(StreamSitesRequest.type, (token) => findStreamSites(folders, log, token));
 
     connection.onDidChangeWatchedFiles((changes) => {
       try {

@@ -1,7 +1,8 @@
 // The live session's Redis Streams source against a real redis-server the test starts (password
 // protected): the targets given reach the pollers, a group's pending and lag show in the source's
 // summary and the Streams view's data, its listeners hear the polls, the same targets again leave the pollers alone, a wrong
-// password shows "auth-failed", no targets stops polling, and dispose stops the pollers.
+// password shows "auth-failed", no targets stops polling, and dispose stops the pollers. The
+// bounded.live.redis thresholds reach the detectors and the Streams view's data.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -76,6 +77,48 @@ describe('live session: Redis Streams', () => {
       await session.setRedisTargets([target]);
       assert.equal(session.streamSource, undefined, 'a disposed session polls nothing');
     } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('judges by the thresholds of its settings: dead-letter deliveries and the dead-consumer idle time', async () => {
+    const server = await startRedisServer();
+    const redis = new Redis(server.port, '127.0.0.1');
+    const settings = { ...defaultLive, redis: { ...defaultLive.redis, deadLetterDeliveries: 3, consumerIdleMs: 2000, backlogWindowMs: 10_000, backlogMinIncrease: 4 } };
+    const session = new LiveSession(settings);
+    try {
+      for (let i = 1; i <= 3; i++) await redis.xadd('jobs', `${i}-0`, 'n', String(i));
+      await redis.xgroup('CREATE', 'jobs', 'workers', '0');
+      await redis.xreadgroup('GROUP', 'workers', 'w1', 'COUNT', 3, 'STREAMS', 'jobs', '>');
+      // 1-0 delivered 3 times, 2-0 twice; w1 idle 5 s (over 2 s, under the 60 s default).
+      await redis.xclaim('jobs', 'workers', 'w1', 0, '1-0', 'IDLE', 5000, 'RETRYCOUNT', 3);
+      await redis.xclaim('jobs', 'workers', 'w1', 0, '2-0', '3-0', 'IDLE', 5000, 'RETRYCOUNT', 2);
+      await session.setRedisTargets([{ name: 'local', url: server.url, streams: ['jobs'], keyPatterns: [], pollIntervalMs: 100 }]);
+      assert.deepEqual(
+        { ...session.streamSource?.detectorOptions },
+        { windowMs: 10_000, backlogMinPoints: 5, backlogMinIncrease: 4, backlogMinTrend: 0.6, deadLetterDeliveries: 3, deadConsumerIdleMs: 2000 },
+      );
+      await waitUntil('the dead-letter and dead-consumer findings', () => ['stream-dead-letter', 'stream-dead-consumer'].every((kind) => session.findings.get(kind as 'stream-dead-letter', 'jobs:workers@local') !== undefined), 5000);
+      const group = panelRedisTargets(session.streamSource)[0].streams[0].groups[0];
+      assert.deepEqual(group.stuck.map(({ id, deliveryCount, deadLetter }) => ({ id, deliveryCount, deadLetter })), [
+        { id: '1-0', deliveryCount: 3, deadLetter: true },
+        { id: '2-0', deliveryCount: 2, deadLetter: false },
+        { id: '3-0', deliveryCount: 2, deadLetter: false },
+      ]);
+      assert.equal(group.deadLetterCandidates, 1);
+      assert.equal(group.consumers[0].dead, true, 'idle 5 s with pending entries, over the 2 s of the settings');
+      // The defaults (5 deliveries, 60 s) would see neither.
+      const byDefault = new LiveSession(defaultLive);
+      try {
+        await byDefault.setRedisTargets([{ name: 'local', url: server.url, streams: ['jobs'], keyPatterns: [], pollIntervalMs: 100 }]);
+        await waitUntil('a poll by the defaults', () => panelRedisTargets(byDefault.streamSource)[0]?.streams.length === 1, 5000);
+        const plain = panelRedisTargets(byDefault.streamSource)[0].streams[0].groups[0];
+        assert.deepEqual([plain.deadLetterCandidates, plain.consumers[0].dead], [0, false]);
+      } finally {
+        await byDefault.dispose();
+      }
+    } finally {
+      await session.dispose();
       redis.disconnect();
     }
   });

@@ -1,31 +1,21 @@
 // The panel's Streams view in jsdom: per target its state, per stream and group lag (null shown as
 // "unknown", never 0), pending, oldest pending age, consumers and stuck entries; dead consumers and
 // dead-letter candidates marked; names from Redis (a stream called `<img src=x onerror=alert(1)>`)
-// stay text; the snapshot guard checks the streams part; "Attach to Redis…" asks the host.
+// stay text; the snapshot guard checks the streams part; "Attach to Redis…" asks the host. Per group
+// whether it keeps up (rates as text, unknown never 0) and its lag and pending chart (the shared
+// TimeSeriesChart, kept across snapshots, a null lag a gap; disposed when the group goes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JSDOM } from 'jsdom';
-import { LiveSnapshotNotification, type LiveSnapshotParams, type PanelRedisTarget, ShowViewNotification, emptyTracesFilter } from '../../src/shared/livePanelProtocol';
-import { type IpcMessage, RunCommandCommand } from '../../src/shared/panelProtocol';
-import { PanelShell, restorePanelState } from '../../webview/panelShell';
-import { noRedisTargetsText, untrustedStreamsText } from '../../webview/streamsView';
+import { LiveSnapshotNotification, type LiveSnapshotParams, type PanelRedisTarget, ShowViewNotification } from '../../src/shared/livePanelProtocol';
+import { RunCommandCommand } from '../../src/shared/panelProtocol';
+import { noRedisTargetsText, StreamsView, untrustedStreamsText } from '../../webview/streamsView';
+import { liveSnapshot } from '../support/liveSnapshot';
+import { mountPanel, panelDocument } from '../support/webviewDom';
 
 const markup = '<img src=x onerror=alert(1)>';
 
 function snapshot(streams: PanelRedisTarget[] | undefined): LiveSnapshotParams {
-  return {
-    receiver: { state: 'running', host: '127.0.0.1', port: 4318, endpoint: 'http://127.0.0.1:4318' },
-    traces: [],
-    filter: emptyTracesFilter,
-    tracesMatching: 0,
-    tracesHeld: 0,
-    services: [],
-    spansHeld: 0,
-    evictedSpans: 0,
-    findings: [],
-    ...(streams ? { streams } : {}),
-    generatedAt: 1,
-  };
+  return liveSnapshot({ receiver: { state: 'running', host: '127.0.0.1', port: 4318, endpoint: 'http://127.0.0.1:4318' }, ...(streams ? { streams } : {}) });
 }
 
 const targets: PanelRedisTarget[] = [
@@ -66,11 +56,7 @@ const targets: PanelRedisTarget[] = [
 ];
 
 function mount() {
-  const dom = new JSDOM('<!DOCTYPE html><main id="app"></main>');
-  const document = dom.window.document;
-  const root = document.getElementById('app') as HTMLElement;
-  const posted: IpcMessage<unknown>[] = [];
-  const shell = new PanelShell({ document, root, state: restorePanelState(undefined), saveState: () => undefined, postMessage: (message) => posted.push(message) });
+  const { document, root, posted, shell } = mountPanel();
   return { document, root, posted, shell };
 }
 
@@ -127,6 +113,44 @@ describe('Streams view', () => {
     assert.ok(posted.some((message) => RunCommandCommand.is(message) && message.params.command === 'bounded.attachRedis'));
   });
 
+  it('says whether each group keeps up, and charts its lag and pending with a null lag as a gap', () => {
+    const { document, root } = panelDocument();
+    const view = new StreamsView({ document, root, attachRedis: () => undefined });
+    const [jobs] = targets;
+    const [workers, fast] = jobs.streams[0].groups;
+    const withGroups = (groups: PanelRedisTarget['streams'][0]['groups']): PanelRedisTarget[] => [{ ...jobs, streams: [{ ...jobs.streams[0], groups }] }];
+    const behind = {
+      ...workers,
+      throughput: { addingPerSecond: 150, readingPerSecond: 120, spanMs: 60_000, verdict: 'falling-behind' as const },
+      history: { t: [1000, 2000, 3000], lag: [2, null, 5], pending: [3, 4, 6] },
+    };
+    const unknown = { ...fast, throughput: { addingPerSecond: 150, readingPerSecond: null, spanMs: 60_000, verdict: 'unknown' as const, note: 'Redis reports no entries-read for this group' } };
+    const first = withGroups([behind, unknown]);
+    assert.equal(LiveSnapshotNotification.is(LiveSnapshotNotification.message(snapshot(first))), true, 'the guard takes throughput and history');
+    view.showSnapshot(snapshot(first));
+    assert.deepEqual(texts(root, '.group-throughput'), ['reading 120/s, adding 150/s: falling behind 30/s', 'reading unknown, adding 150/s']);
+    assert.equal((root.querySelectorAll('.group-throughput')[1] as HTMLElement).title, 'Redis reports no entries-read for this group');
+    assert.deepEqual(texts(root, '.group-history figcaption'), [`Lag and pending of ${markup}-workers`], 'one chart: the group without history has none');
+    assert.equal(root.querySelectorAll('img').length, 0);
+    const chart = view.historyChart('jobs', markup, behind.group);
+    assert.deepEqual(chart?.series, [
+      { label: 'lag', points: [[1000, 2], [2000, null], [3000, 5]] },
+      { label: 'pending', points: [[1000, 3], [2000, 4], [3000, 6]] },
+    ]);
+    const plot = root.querySelector('.group-history .ts-chart-plot') as HTMLElement;
+    assert.match(plot.getAttribute('aria-label') ?? '', /lag 5, min 2 → max 5; pending 6, min 3 → max 6/, 'the null lag is a gap, not a 0');
+    const figure = root.querySelector('.group-history figure');
+
+    view.showSnapshot(snapshot(withGroups([{ ...behind, history: { t: [1000, 2000, 3000, 4000], lag: [2, null, 5, 9], pending: [3, 4, 6, 8] } }, unknown])));
+    assert.equal(view.historyChart('jobs', markup, behind.group), chart, 'the chart is kept across snapshots');
+    assert.equal(root.querySelector('.group-history figure'), figure, 'and so is its element');
+    assert.equal(chart?.series[0].points.length, 4);
+
+    view.showSnapshot(snapshot(withGroups([unknown])));
+    assert.equal(view.historyChart('jobs', markup, behind.group), undefined, 'a group gone takes its chart with it');
+    assert.equal(root.querySelectorAll('.group-history').length, 0);
+  });
+
   it('the snapshot guard checks the streams part', () => {
     assert.equal(LiveSnapshotNotification.is(LiveSnapshotNotification.message(snapshot(targets))), true);
     const [jobs] = targets;
@@ -134,5 +158,13 @@ describe('Streams view', () => {
     assert.equal(LiveSnapshotNotification.is({ ...LiveSnapshotNotification.message(snapshot(targets)), params: { ...snapshot(undefined), streams: [withLag('unknown')] } }), false);
     assert.equal(LiveSnapshotNotification.is({ ...LiveSnapshotNotification.message(snapshot(targets)), params: { ...snapshot(undefined), streams: [withLag(-1)] } }), false);
     assert.equal(LiveSnapshotNotification.is({ ...LiveSnapshotNotification.message(snapshot(targets)), params: { ...snapshot(undefined), streams: [{ ...jobs, state: 'weird' }] } }), false);
+    const withGroup = (extra: Record<string, unknown>) => ({ ...snapshot(undefined), streams: [{ ...jobs, streams: [{ ...jobs.streams[0], groups: [{ ...jobs.streams[0].groups[0], ...extra }] }] }] });
+    const accepted = (extra: Record<string, unknown>) => LiveSnapshotNotification.is({ ...LiveSnapshotNotification.message(snapshot(targets)), params: withGroup(extra) });
+    assert.equal(accepted({ throughput: { addingPerSecond: 1, readingPerSecond: null, spanMs: 1000, verdict: 'unknown' } }), true);
+    assert.equal(accepted({ throughput: { addingPerSecond: -1, readingPerSecond: null, spanMs: 1000, verdict: 'unknown' } }), false, 'a negative rate');
+    assert.equal(accepted({ throughput: { addingPerSecond: 1, readingPerSecond: 1, spanMs: 1000, verdict: 'fine' } }), false, 'an unknown verdict');
+    assert.equal(accepted({ history: { t: [1, 2], lag: [null, 3], pending: [0, 1] } }), true);
+    assert.equal(accepted({ history: { t: [1, 2], lag: [3], pending: [0, 1] } }), false, 'lag not aligned on t');
+    assert.equal(accepted({ history: { t: [1], lag: ['3'], pending: [0] } }), false, 'a lag that is not a count');
   });
 });
