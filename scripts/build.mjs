@@ -1,5 +1,5 @@
 // Builds the four bundles: extension host, language server, CLI (Node, CommonJS) and webview (browser),
-// and the webview's codicon stylesheet and font.
+// and the webview's codicon stylesheet and font, and uPlot's stylesheet (the charts').
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -29,6 +29,8 @@ const builds = [
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist' },
   // The panel's icons: @vscode/codicons' stylesheet and its font, as dist/codicon.css and dist/codicon.ttf.
   { ...common, entryPoints: { codicon: 'node_modules/@vscode/codicons/dist/codicon.css' }, outdir: 'dist', loader: { '.ttf': 'file' }, assetNames: '[name]' },
+  // The charts' stylesheet (uPlot, bundled into dist/webview.js), as dist/uplot.css.
+  { ...common, entryPoints: { uplot: 'node_modules/uplot/dist/uPlot.min.css' }, outdir: 'dist' },
 ];
 
 if (watch) {

@@ -5,8 +5,9 @@
 // then the window's live session samples it (liveNodeTargets.ts) and its handle-leak findings show
 // in the Live findings view. Only in a trusted workspace. A status bar item shows the targets'
 // states; a target that exits is 'process gone', with a notification offering to re-attach to the
-// same port. In the extension's test mode the command takes `{ pid, confirmed: true }` instead of
-// the picks (the prompts cannot be answered from a test).
+// same port: re-attaching names the process that has its inspector on that port now and asks again
+// (it may be another one), or says nothing is there. In the extension's test mode the command takes
+// `{ pid, confirmed: true }` instead of the picks (the prompts cannot be answered from a test).
 import * as vscode from 'vscode';
 import { listInspectorTargets } from '../live/inspectorClient';
 import type { InspectorSource } from '../live/inspectorSource';
@@ -22,7 +23,10 @@ import {
   nodeProcessPickItems,
   nonLoopbackConfirmation,
   nonLoopbackRefusal,
+  nothingAtInspectorMessage,
+  processAtInspector,
   processGoneMessage,
+  reattachConfirmation,
   signalConfirmation,
   signalInspectorPort,
   windowsNoSignalMessage,
@@ -80,7 +84,20 @@ export function registerAttachNodeProcess(context: vscode.ExtensionContext, sess
       showStates(targets);
     } else if (choice === gone.action) {
       const [host, port] = splitEndpoint(endpoint);
-      await attachWithProgress(targets, { host, port }, `the inspector on ${endpoint}`, log);
+      const now = processAtInspector(await listWithInspectors(), { host, port });
+      if (now === undefined) {
+        void vscode.window.showInformationMessage(nothingAtInspectorMessage({ host, port }));
+        return;
+      }
+      const inspector = { host, port };
+      if (!isLoopbackInspector(inspector) && !normaliseLive(vscode.workspace.getConfiguration('bounded').get('live')).inspector.allowNonLoopback) {
+        void vscode.window.showErrorMessage(nonLoopbackRefusal(inspector));
+        return;
+      }
+      if (!(await confirm(reattachConfirmation(now.info, inspector, source.figures().pid)))) return;
+      if (!isLoopbackInspector(inspector) && !(await confirm(nonLoopbackConfirmation(inspector)))) return;
+      if (targets.get(endpoint) !== source) return;
+      await attachWithProgress(targets, { ...inspector, allowNonLoopback: !isLoopbackInspector(inspector) }, `pid ${now.info.pid}`, log);
       showStates(targets);
     }
   };
@@ -116,7 +133,7 @@ export function registerAttachNodeProcess(context: vscode.ExtensionContext, sess
         return undefined;
       }
     }
-    const testOptions: LiveNodeTargetsOptions = confirmed ? { ...(prePicked.leak ? { leak: prePicked.leak } : {}), ...(prePicked.sampleIntervalMs ? { sampleIntervalMs: prePicked.sampleIntervalMs } : {}) } : {};
+    const testOptions: LiveNodeTargetsOptions = confirmed ? { ...(prePicked.leak ? { leak: prePicked.leak } : {}), ...(prePicked.sampleIntervalMs ? { sampleIntervalMs: prePicked.sampleIntervalMs } : {}), ...(prePicked.leakSites ? { leakSites: prePicked.leakSites } : {}) } : {};
     const endpoint = await attachWithProgress(targets, { ...inspector, allowNonLoopback: !isLoopbackInspector(inspector) }, `pid ${item.pid}`, log, testOptions);
     showStates(targets);
     return endpoint;

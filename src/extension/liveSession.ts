@@ -4,9 +4,14 @@
 // when the panel opens (or at activation with bounded.live.otlp.autoStart) and stops it on dispose.
 // Beside them, one Redis Streams source (src/live/streamSource.ts) over the Redis targets the host
 // gives it (settings and "Attach to Redis…", passwords from SecretStorage), into the same findings.
+// The attached Node processes and the polled metrics/pprof endpoints (liveAttachedTargets.ts) are
+// the host's, handed to each session it builds, so a rebuild after a settings change keeps them;
+// their findings are mirrored into this session's. Made without them, the session owns its own.
 // Plain Node (no vscode import): the prompts about ports and hosts are liveSessionHost.ts's.
 import { LiveFindingSet } from '../live/liveFindingSet';
-import { LiveNodeTargets, type LiveNodeTargetsOptions } from './liveNodeTargets';
+import { LiveAttachedTargets, mirrorFindings } from './liveAttachedTargets';
+import type { LiveNodeTargets, LiveNodeTargetsOptions } from './liveNodeTargets';
+import type { LiveScrapeTargets } from './liveScrapeTargets';
 import type { OtlpReceiver } from '../live/otlpReceiver';
 import type { RedisStreamTarget } from '../live/streamPoller';
 import { createStreamSource, type StreamSource } from '../live/streamSource';
@@ -15,10 +20,24 @@ import type { TraceStore } from '../live/traceStore';
 import type { ReceiverState } from '../shared/livePanelProtocol';
 import type { LiveSettings } from '../shared/settings';
 
+/**
+ * Whether going from `previous` to `next` needs a new session: a change of anything but the targets
+ * (Redis, metrics, pprof, which are set on the running session), the inspector setting (read at
+ * each attach) and bounded.live.notifications (read at each finding) does.
+ */
+export function sessionRebuildNeeded(previous: LiveSettings, next: LiveSettings): boolean {
+  const rebuiltFrom = ({ redis: { targets, ...redis }, metrics, pprof, inspector, notifications, ...rest }: LiveSettings) => JSON.stringify({ ...rest, redis });
+  return rebuiltFrom(previous) !== rebuiltFrom(next);
+}
+
 export class LiveSession {
   readonly findings = new LiveFindingSet();
   /** The Node processes attached through their inspectors (handle-leak into `findings`). */
   readonly nodeTargets: LiveNodeTargets;
+  /** The polled Prometheus and pprof endpoints (their leak findings into `findings`). */
+  readonly scrapeTargets: LiveScrapeTargets;
+  /** Disposed with the session only when the session made them (no `attached` given). */
+  private readonly ownedAttached: LiveAttachedTargets | undefined;
   private readonly traces: TraceSource;
   private receiverState: ReceiverState;
   private readonly listeners = new Set<() => void>();
@@ -32,16 +51,23 @@ export class LiveSession {
   private disposed = false;
 
   constructor(
-    private readonly settings: LiveSettings,
+    readonly settings: LiveSettings,
     log: (line: string) => void = () => undefined,
     nodeTargetOptions: LiveNodeTargetsOptions = {},
+    attached?: LiveAttachedTargets,
   ) {
     this.log = log;
-    this.nodeTargets = new LiveNodeTargets(this.findings, log, nodeTargetOptions);
+    this.ownedAttached = attached === undefined ? new LiveAttachedTargets(log, { node: nodeTargetOptions }) : undefined;
+    const targets = attached ?? this.ownedAttached!;
+    this.nodeTargets = targets.nodeTargets;
+    this.scrapeTargets = targets.scrapeTargets;
     const { host, port, maxBodyBytes, maxDecompressedBytes } = settings.otlp;
     this.traces = createTraceSource({ host, port, findings: this.findings, store: { maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs }, maxBodyBytes, maxDecompressedBytes, log });
     this.receiverState = { state: 'stopped', host, port };
     this.subscriptions = [this.store.onSpans(() => this.changed()), this.findings.onChange(() => this.changed())];
+    this.subscriptions.push(mirrorFindings(targets.findings, this.findings), this.scrapeTargets.onChange(() => this.changed()));
+    // Each sample and state change of an attached Node process: the panel's Handles view follows them.
+    this.subscriptions.push(this.nodeTargets.onChange(() => this.changed()));
   }
 
   get store(): TraceStore {
@@ -80,7 +106,9 @@ export class LiveSession {
     this.streamTargetsKey = '[]';
     await previous?.stop();
     if (targets.length > 0) {
-      const source = createStreamSource({ targets, findings: this.findings, log: this.log, onChange: () => this.changed() });
+      const { deadLetterDeliveries, consumerIdleMs, backlogWindowMs, backlogMinIncrease } = this.settings.redis;
+      const detectors = { deadLetterDeliveries, deadConsumerIdleMs: consumerIdleMs, windowMs: backlogWindowMs, backlogMinIncrease };
+      const source = createStreamSource({ targets, findings: this.findings, detectors, log: this.log, onChange: () => this.changed() });
       this.streams = source;
       this.streamTargetsKey = key;
       this.log(`live: ${await source.start()}`);
@@ -124,12 +152,12 @@ export class LiveSession {
     this.setState({ state: 'stopped', host: this.settings.otlp.host, port: this.settings.otlp.port, message });
   }
 
-  /** Stops everything: the receiver, the detectors, the timer, the attached Node targets (detached), the Redis pollers. The session cannot start again. */
+  /** Stops everything: the receiver, the detectors, the timer, the Redis pollers, and the attached targets if it made them. The session cannot start again. */
   async dispose(): Promise<void> {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.listeners.clear();
     this.disposed = true;
-    await this.nodeTargets.dispose();
+    await this.ownedAttached?.dispose();
     await this.streamsChanging;
     const streams = this.streams;
     this.streams = undefined;

@@ -128,3 +128,29 @@ export function processGoneMessage(endpoint: string, pid: number | undefined): {
     action: `Re-attach to ${endpoint}`,
   };
 }
+
+/**
+ * For "Re-attach" after a target exited: the Node process whose inspector is at `endpoint` now (the
+ * listing's inspector address, as the QuickPick would show it), or undefined when none is.
+ */
+export function processAtInspector<Listed extends { info: NodeProcessInfo; probedPort?: number }>(processes: readonly Listed[], endpoint: InspectorAddress): Listed | undefined {
+  return processes.find(({ info, probedPort }) => {
+    const address = inspectorAddressOf(info, probedPort);
+    return address !== undefined && address.port === endpoint.port && address.host === endpoint.host;
+  });
+}
+
+/** The modal confirmation before re-attaching: names what listens on the port now, and says so when it is another process. */
+export function reattachConfirmation(info: Pick<NodeProcessInfo, 'pid' | 'commandLine'>, inspector: InspectorAddress, previousPid: number | undefined): { message: string; detail: string; action: string } {
+  const another = previousPid !== undefined && previousPid !== info.pid;
+  return {
+    message: `Re-attach Bounded to Node ${processName(info.pid, info.commandLine)} through the inspector on ${describeAddress(inspector)}?`,
+    detail: `${another ? `This is not the process that was attached (pid ${previousPid}): another process listens on ${describeAddress(inspector)} now. ` : ''}${attachingDoes}`,
+    action: 'Re-attach',
+  };
+}
+
+/** Said when "Re-attach" finds no Node process with its inspector on the port. */
+export function nothingAtInspectorMessage(endpoint: InspectorAddress): string {
+  return `Bounded: no Node process has its inspector on ${describeAddress(endpoint)} now. Start the service again with --inspect=${describeAddress(endpoint)}, then re-attach (or use "Attach to Node Process…").`;
+}

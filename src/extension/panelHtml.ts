@@ -1,6 +1,6 @@
 // The HTML document of the Bounded panel's webview: a strict Content Security Policy that lets in
 // only the bundled script (by a nonce fresh for each render) and the extension's own stylesheets
-// (the panel's and the codicons'), images and fonts (the codicon font). Pure (no vscode import), so its policy is unit-tested.
+// (the panel's, the codicons' and uPlot's, the charts' library), images and fonts (the codicon font). Pure (no vscode import), so its policy is unit-tested.
 import { randomBytes } from 'node:crypto';
 
 export interface PanelHtmlOptions {
@@ -14,6 +14,8 @@ export interface PanelHtmlOptions {
   styleUri: string;
   /** `webview.asWebviewUri(...)` of dist/codicon.css (@vscode/codicons, its font beside it), as a string. */
   codiconStyleUri: string;
+  /** `webview.asWebviewUri(...)` of dist/uplot.css (uPlot's stylesheet, for the charts), as a string. */
+  chartStyleUri: string;
 }
 
 export function createNonce(): string {
@@ -30,7 +32,7 @@ export function panelContentSecurityPolicy(cspSource: string, nonce: string): st
   ].join('; ');
 }
 
-export function renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri }: PanelHtmlOptions): string {
+export function renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri, chartStyleUri }: PanelHtmlOptions): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -38,6 +40,7 @@ export function renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codicon
   <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(panelContentSecurityPolicy(cspSource, nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${escapeAttribute(codiconStyleUri)}">
+  <link rel="stylesheet" href="${escapeAttribute(chartStyleUri)}">
   <link rel="stylesheet" href="${escapeAttribute(styleUri)}">
   <title>Bounded: Findings</title>
 </head>

@@ -3,8 +3,7 @@
 // built here with Debian's golang-go, leaking goroutines and fds. Windows are seconds long.
 // Also the metrics source's errors for a 404, a page that is not metrics, and a refused connection.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,11 +11,11 @@ import { runWatch, type WatchOptions } from '../../src/cli/watchCommand';
 import { LiveFindingSet } from '../../src/live/liveFindingSet';
 import { createMetricsSource, type MetricsTargetFigures } from '../../src/live/metricsSource';
 import { createPprofSource } from '../../src/live/pprofSource';
+import { buildGoLeaker, goLeakerLeakLine, goLeakerSource } from '../support/goLeakerBuild';
 import { scratchFolder } from '../support/scratchFolder';
 
 const root = path.resolve(__dirname, '../..');
 const handleLeaker = path.join(root, 'test/support/handleLeaker.ts');
-const goLeakerSource = path.join(root, 'test/support/goLeaker/main.go');
 
 interface Started {
   child: ChildProcess;
@@ -173,19 +172,13 @@ describe('bounded watch --metrics (a real Node process with prom-client)', () =>
 
 describe('bounded watch --pprof and --metrics (the Go service)', () => {
   const scratch = scratchFolder('go-leaker');
-  const goLeaker = path.join(scratch.root, 'goLeaker');
+  let goLeaker: string;
   before(() => {
-    const built = spawnSync('go', ['build', '-o', goLeaker, goLeakerSource], {
-      cwd: path.dirname(goLeakerSource),
-      env: { ...process.env, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: path.join(scratch.root, 'gocache'), GOPATH: path.join(scratch.root, 'gopath') },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    assert.equal(built.status, 0, `go build failed (Debian's golang-go is in .ci/run):\n${built.error?.message ?? ''}${built.stderr}`);
+    goLeaker = buildGoLeaker(scratch.root);
   });
 
   it("raises a goroutine-leak naming the leaking stack's file:line, and fd and goroutine leaks from /metrics", async () => {
-    const leakLine = fs.readFileSync(goLeakerSource, 'utf8').split('\n').findIndex((line, index, lines) => line.trim() === '<-never' && lines[index - 1].startsWith('func leakedWorker')) + 1;
+    const leakLine = goLeakerLeakLine();
     assert.ok(leakLine > 0);
     const service = await startService(goLeaker, ['-leak-every', '20ms', '-leak-fds']);
     const watching = watch({ pprof: [service.url], metrics: [service.url] });

@@ -5,12 +5,12 @@
 // stays so, and re-attaching to the same port resumes; disposing the session detaches.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { connectInspector, listInspectorTargets } from '../../src/live/inspectorClient';
 import { readNodeProcess } from '../../src/live/nodeProcesses';
 import { LiveSession } from '../../src/extension/liveSession';
 import { inspectorAddressOf, nodeProcessPickItem } from '../../src/extension/nodeAttachPrompts';
 import { defaultLive } from '../../src/shared/settings';
 import { freePort, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { samplerInstalledIn } from '../support/installedSampler';
 import { scratchFolder } from '../support/scratchFolder';
 import { waitUntil } from '../support/waitUntil';
 import { collectUnhandledRejections } from '../support/unhandledRejections';
@@ -33,16 +33,6 @@ function newSession(): LiveSession {
   });
   sessions.push(session);
   return session;
-}
-
-async function installedIn(port: number): Promise<boolean> {
-  const [target] = await listInspectorTargets({ port });
-  const observer = await connectInspector(target.webSocketDebuggerUrl);
-  try {
-    return (await observer.evaluate(`Symbol.for('bounded.attach') in globalThis`)).value === true;
-  } finally {
-    await observer.close();
-  }
 }
 
 describe('live session Node targets', () => {
@@ -71,10 +61,10 @@ describe('live session Node targets', () => {
     assert.match(finding.message, new RegExp(`node pid ${target.pid} \\(inspector ${endpoint}\\): \\+\\d[\\d,.]* Timeout handles/min`));
     assert.ok(changes.length > 0, 'the session said its findings changed');
     assert.ok(states.includes(`${endpoint} sampling`), states.join(', '));
-    assert.equal(await installedIn(target.inspectorPort!), true);
+    assert.equal(await samplerInstalledIn(target.inspectorPort!), true);
 
     await session.nodeTargets.detach(endpoint);
-    assert.equal(await installedIn(target.inspectorPort!), false, 'the sampler is gone from the target');
+    assert.equal(await samplerInstalledIn(target.inspectorPort!), false, 'the sampler is gone from the target');
     assert.deepEqual(session.nodeTargets.list(), []);
     assert.equal(session.findings.list().filter((f) => f.kind === 'handle-leak').length, 0, 'its findings are cleared on detach');
     assert.equal(states.at(-1), `${endpoint} detached`);
@@ -103,7 +93,7 @@ describe('live session Node targets', () => {
 
     await session.dispose();
     assert.deepEqual(session.nodeTargets.list(), [], 'dispose detaches');
-    assert.equal(await installedIn(port), false, 'nothing left in the target after dispose');
+    assert.equal(await samplerInstalledIn(port), false, 'nothing left in the target after dispose');
     await second.kill();
   });
 

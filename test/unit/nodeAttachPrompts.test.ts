@@ -12,7 +12,10 @@ import {
   nodeProcessPickItems,
   nonLoopbackConfirmation,
   nonLoopbackRefusal,
+  nothingAtInspectorMessage,
+  processAtInspector,
   processGoneMessage,
+  reattachConfirmation,
   shortCommandLine,
   signalConfirmation,
 } from '../../src/extension/nodeAttachPrompts';
@@ -109,5 +112,27 @@ describe('attach to Node process: confirmations', () => {
       message: 'Bounded: Node pid 4242 (inspector 127.0.0.1:9229) is gone. Its series and findings are kept until you detach.',
       action: 'Re-attach to 127.0.0.1:9229',
     });
+  });
+
+  it('re-attach finds what has its inspector on the port now: by its inspector address, probed ports too', () => {
+    const probed: NodeProcessInfo = { pid: 9001, commandLine: ['node', '--inspect=0', 'app.js'], inspectFlagPort: 0, listening: [{ address: '127.0.0.1', port: 40123 }] };
+    const listing = [{ info: withoutInspector }, { info: withInspector }, { info: probed, probedPort: 40123 }];
+    assert.equal(processAtInspector(listing, { host: '127.0.0.1', port: 9230 })?.info.pid, 4242);
+    assert.equal(processAtInspector(listing, { host: '127.0.0.1', port: 40123 })?.info.pid, 9001);
+    assert.equal(processAtInspector(listing, { host: '127.0.0.1', port: 9229 }), undefined, 'nothing has its inspector there');
+    assert.equal(processAtInspector(listing, { host: '127.0.0.1', port: 3000 }), undefined, 'a port that is not an inspector');
+    assert.equal(processAtInspector(listing, { host: '10.0.0.5', port: 9230 }), undefined, 'same port, another address');
+  });
+
+  it('re-attach names the process and says when it is not the one that was attached', () => {
+    const inspector = { host: '127.0.0.1', port: 9230 };
+    const same = reattachConfirmation(withInspector, inspector, 4242);
+    assert.equal(same.message, 'Re-attach Bounded to Node pid 4242 (node --inspect=9230 …/dist/server.js --port 8080) through the inspector on 127.0.0.1:9230?');
+    assert.equal(same.action, 'Re-attach');
+    assert.doesNotMatch(same.detail, /not the process/);
+    assert.match(same.detail, /never the Debugger/);
+    const another = reattachConfirmation(withInspector, inspector, 1234);
+    assert.match(another.detail, /^This is not the process that was attached \(pid 1234\): another process listens on 127\.0\.0\.1:9230 now\./);
+    assert.equal(nothingAtInspectorMessage(inspector), 'Bounded: no Node process has its inspector on 127.0.0.1:9230 now. Start the service again with --inspect=127.0.0.1:9230, then re-attach (or use "Attach to Node Process…").');
   });
 });

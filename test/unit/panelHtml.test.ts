@@ -10,9 +10,10 @@ const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
 const scriptUri = `${cspSource}/ext/dist/webview.js`;
 const styleUri = `${cspSource}/ext/media/panel.css`;
 const codiconStyleUri = `${cspSource}/ext/dist/codicon.css`;
+const chartStyleUri = `${cspSource}/ext/dist/uplot.css`;
 
 function render(nonce = createNonce()): { document: Document; nonce: string } {
-  return { document: new JSDOM(renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri })).window.document, nonce };
+  return { document: new JSDOM(renderPanelHtml({ cspSource, nonce, scriptUri, styleUri, codiconStyleUri, chartStyleUri })).window.document, nonce };
 }
 
 function contentSecurityPolicy(document: Document): string | null | undefined {
@@ -29,7 +30,7 @@ describe('panel HTML', () => {
     assert.equal(document.head.firstElementChild?.getAttribute('charset'), 'UTF-8', 'charset comes first');
   });
 
-  it('loads the bundle by the nonce and the stylesheets (codicons, then the panel) by URI', () => {
+  it('loads the bundle by the nonce and the stylesheets (codicons, the charts, then the panel) by URI', () => {
     const { document, nonce } = render();
     const scripts = Array.from(document.querySelectorAll('script'));
     assert.equal(scripts.length, 1);
@@ -37,7 +38,7 @@ describe('panel HTML', () => {
     assert.equal(scripts[0]?.getAttribute('nonce'), nonce);
     assert.deepEqual(
       Array.from(document.querySelectorAll('link[rel="stylesheet"]'), (link) => link.getAttribute('href')),
-      [codiconStyleUri, styleUri],
+      [codiconStyleUri, chartStyleUri, styleUri],
     );
     assert.ok(document.getElementById('app'), 'the element the webview script fills');
   });
@@ -64,7 +65,7 @@ describe('panel HTML', () => {
   });
 
   it('escapes the URIs it is given', () => {
-    const html = renderPanelHtml({ cspSource, nonce: 'n', scriptUri: 'x"><script>alert(1)</script>', styleUri, codiconStyleUri });
+    const html = renderPanelHtml({ cspSource, nonce: 'n', scriptUri: 'x"><script>alert(1)</script>', styleUri, codiconStyleUri, chartStyleUri });
     const { document } = new JSDOM(html).window;
     assert.equal(document.querySelectorAll('script').length, 1);
     assert.equal(document.querySelector('script')?.getAttribute('src'), 'x"><script>alert(1)</script>');
