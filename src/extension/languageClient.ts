@@ -1,8 +1,9 @@
 // The language client: starts dist/server.js over IPC for TypeScript/JavaScript documents (and
 // tsconfig/jsconfig files, whose problems the server pushes), watches the files whose changes
-// matter to the analysis, and feeds bounded/status to the status bar.
+// matter to the analysis, and feeds bounded/status to the status bar. Its diagnostic collections come
+// from the given provider (liveDiagnostics.ts's StaticDiagnosticLinks links static findings to live ones).
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, type ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import { type DiagnosticCollectionProvider, LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, type ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import { StatusNotification } from '../shared/lspProtocol';
 import { CrashRecovery } from './crashRecovery';
 import type { BoundedLog } from './logChannel';
@@ -18,7 +19,7 @@ export class BoundedLanguageClient implements vscode.Disposable {
   private readonly crashRecovery: CrashRecovery;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(context: vscode.ExtensionContext, log: BoundedLog, statusBar: StatusBar, restartCommand: string) {
+  constructor(context: vscode.ExtensionContext, log: BoundedLog, statusBar: StatusBar, restartCommand: string, diagnosticCollectionProvider?: DiagnosticCollectionProvider) {
     this.crashRecovery = new CrashRecovery(log, restartCommand);
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
     const serverOptions: ServerOptions = {
@@ -42,6 +43,7 @@ export class BoundedLanguageClient implements vscode.Disposable {
       errorHandler: this.crashRecovery,
       // Config files are synced so their problems have a document to sit on; they are not pulled on edit.
       diagnosticPullOptions: { onChange: true, onSave: false, filter: (document) => !languages.includes(document.languageId) },
+      ...(diagnosticCollectionProvider ? { diagnosticCollectionProvider } : {}),
     };
     this.client = new LanguageClient('bounded', 'Bounded', serverOptions, clientOptions);
     this.disposables.push(
