@@ -2,16 +2,34 @@
 // examples/demo-service/ (or a copy of the vscode-tier fixture workspace when that folder is absent).
 // Listens on 127.0.0.1 only; prints the URL to open in a browser and runs until Ctrl-C.
 // The window starts its OTLP receiver as it opens (bounded.live.otlp.autoStart, on 4318 or a free
-// port when that is taken), and while the receiver answers, scripts/demoTraffic.ts sends it the
-// demo service's traces every few seconds: "Bounded: Show Live Traces" lists them.
-import { spawn } from 'node:child_process';
+// port when that is taken) and writes where it listens to BOUNDED_LIVE_ENDPOINT_FILE; while it
+// runs, scripts/demoTraffic.ts sends it the demo service's traces every few seconds, following it
+// to another port ("Use Another Port"): "Bounded: Show Live Traces" lists them.
+// Beside it, the live parts of scripts/demoWorkload.ts: the stock-watch service with an inspector
+// open and a stream of requests (its leak switched with curl; "Bounded: Attach to Node Process…"
+// lists it), and the fulfilment worker on the `orders` stream of a redis-server started here on a
+// free port (or REDIS_URL's), with a producer of orders and a switch that pauses the worker; the
+// Redis is in the window's bounded.live.redis.targets, so the Streams tab shows the backlog.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCodeServer, freeLoopbackPort, repoRoot, startCodeServer, workbenchUrl } from '../test/vscode/codeServer';
+import { launchRedisServer } from '../test/support/redisServer';
 import { copyFixtureWorkspace } from '../test/vscode/testInputs';
-import { createDemoTraffic } from './demoTraffic';
+import { followLiveEndpoint } from './demoTraffic';
+import {
+  demoGroup,
+  demoStream,
+  ensureOrdersGroup,
+  startDemoControl,
+  startFulfilmentWorker,
+  startLabelService,
+  startOrderProducer,
+  startStockWatch,
+  startStockWatchTraffic,
+  type FulfilmentWorker,
+} from './demoWorkload';
 
 const otlpDefaultPort = 4318;
 const roundIntervalMs = 3_000;
@@ -25,71 +43,94 @@ function build(): Promise<void> {
   });
 }
 
-function receiverListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Sends a round of the demo's traffic every few seconds while the window's receiver listens, until `stopped`. */
-async function sendDemoTraffic(port: number, demoRoot: string, stopped: () => boolean): Promise<void> {
-  const endpoint = `http://127.0.0.1:${port}`;
-  const traffic = createDemoTraffic(endpoint, demoRoot);
-  let sending = false;
-  for (let round = 0; !stopped(); ) {
-    const listening = await receiverListening(port);
-    if (listening !== sending) {
-      sending = listening;
-      process.stdout.write(
-        sending
-          ? `Traces: sending the demo service's traffic to ${endpoint} every ${roundIntervalMs / 1000} s (Bounded: Show Live Traces)\n`
-          : `Traces: the receiver at ${endpoint} stopped answering; waiting for it (it starts with the window)\n`,
-      );
-    }
-    if (sending) {
-      await traffic.sendRound(round++).catch((error: unknown) => process.stderr.write(`Traces: a round was not delivered: ${error instanceof Error ? error.message : String(error)}\n`));
-    }
-    await new Promise((resolve) => setTimeout(resolve, sending ? roundIntervalMs : receiverProbeMs));
-  }
-  await traffic.shutdown();
-}
-
 async function main(): Promise<void> {
   await build();
   await ensureCodeServer();
 
+  const cleanUps: Array<() => Promise<void> | void> = [];
+  const cleanUp = async () => {
+    for (const step of cleanUps.reverse()) await Promise.resolve(step()).catch(() => undefined);
+  };
   const scratch = mkdtempSync(join(tmpdir(), 'bounded-demo-'));
+  cleanUps.push(() => rmSync(scratch, { recursive: true, force: true }));
   const demoService = join(repoRoot, 'examples', 'demo-service');
   const folder = existsSync(demoService) ? demoService : copyFixtureWorkspace(scratch);
+  const withDemoService = folder === demoService;
 
+  let redisUrl = process.env.REDIS_URL;
+  let worker: FulfilmentWorker | undefined;
+  let instructions: string[] = [];
+  try {
+    if (withDemoService) {
+      if (redisUrl === undefined) {
+        const redis = await launchRedisServer();
+        cleanUps.push(() => redis.remove());
+        redisUrl = redis.url;
+      } else {
+        process.stdout.write(`Streams: REDIS_URL is set: the demo adds orders to the ${demoStream} stream of ${redisUrl} (and creates group ${demoGroup} if it is missing)\n`);
+      }
+      await ensureOrdersGroup(redisUrl);
+      const labels = await startLabelService();
+      cleanUps.push(() => labels.close());
+      worker = await startFulfilmentWorker(redisUrl, labels.url);
+      cleanUps.push(() => worker?.stop());
+      const producer = startOrderProducer(redisUrl, 200);
+      cleanUps.push(() => producer.stop());
+      const control = await startDemoControl(() => worker);
+      cleanUps.push(() => control.close());
+
+      const stockWatch = await startStockWatch();
+      cleanUps.push(() => stockWatch.stop());
+      const traffic = startStockWatchTraffic(stockWatch.url, { everyMs: 100 });
+      cleanUps.push(() => traffic.stop());
+
+      instructions = [
+        `Leak: the stock-watch service (examples/demo-service/src/stockWatch.ts, pid ${stockWatch.pid}) gets 10 requests/s, inspector on 127.0.0.1:${stockWatch.inspectorPort}.`,
+        `  In VS Code: "Bounded: Attach to Node Process…", pick pid ${stockWatch.pid}. Then switch its leak:`,
+        `    curl -X POST ${stockWatch.url}/leak/on      (a setInterval per request, never cleared)`,
+        `    curl -X POST ${stockWatch.url}/leak/off`,
+        `Streams: examples/demo-service/src/worker.ts (pid ${worker.pid}) reads ${demoStream}/${demoGroup} on ${redisUrl}; 5 orders/s are added.`,
+        `  The Streams tab of "Bounded: Show Live Traces" shows it. Make the worker fall behind, then catch up:`,
+        `    curl -X POST ${control.url}/worker/pause`,
+        `    curl -X POST ${control.url}/worker/resume`,
+      ];
+    }
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+
+  // The window writes its receiver's state here; the traffic follows it.
+  const endpointFile = join(scratch, 'live-endpoint.json');
+  process.env.BOUNDED_LIVE_ENDPOINT_FILE = endpointFile;
   const otlpPort = await freeLoopbackPort(otlpDefaultPort);
-  const server = await startCodeServer({ logToStderr: true, userSettings: { 'bounded.live.otlp.autoStart': true, 'bounded.live.otlp.port': otlpPort } });
+  const userSettings: Record<string, unknown> = { 'bounded.live.otlp.autoStart': true, 'bounded.live.otlp.port': otlpPort };
+  if (redisUrl !== undefined && withDemoService) userSettings['bounded.live.redis.targets'] = [{ name: 'demo', url: redisUrl, streams: [demoStream] }];
+  const server = await startCodeServer({ logToStderr: true, userSettings }).catch(async (error: unknown) => {
+    await cleanUp();
+    throw error;
+  });
+  cleanUps.push(() => server.stop());
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       stopping = true;
-      void server.stop().then(() => {
-        rmSync(scratch, { recursive: true, force: true });
-        process.exit(0);
-      });
+      void cleanUp().then(() => process.exit(0));
     });
   }
 
   const url = workbenchUrl(server, { folder, extensionDevelopmentPath: repoRoot });
-  process.stdout.write(`\nBounded demo: open this URL in a browser on this machine (Ctrl-C stops it):\n\n  ${url}\n\n`);
+  process.stdout.write(`\nBounded demo: open this URL in a browser on this machine (Ctrl-C stops it):\n\n  ${url}\n\n${instructions.map((line) => `${line}\n`).join('')}\n`);
   let exited = false;
   // The traffic names lines of examples/demo-service: none for the fixture workspace.
-  const traffic = folder === demoService ? sendDemoTraffic(otlpPort, demoService, () => stopping || exited) : Promise.resolve();
+  const traces = withDemoService
+    ? followLiveEndpoint({ endpointFile, demoRoot: demoService, stopped: () => stopping || exited, roundIntervalMs, probeIntervalMs: receiverProbeMs, say: (line) => process.stdout.write(`${line}\n`) })
+    : Promise.resolve();
   const how = await server.exited;
   exited = true;
-  await traffic;
+  await traces;
   if (stopping) return;
-  rmSync(scratch, { recursive: true, force: true });
+  await cleanUp();
   throw new Error(`code-server stopped (${how})`);
 }
 

@@ -8,7 +8,10 @@
 //                      GET /orders/:id/shipping (the lookup, the quote from the shipping service)
 //   fulfilment-worker  a message of the `orders` stream (group `fulfilment`): the label, HSET, XACK
 //   payments-provider, shipping-service: the server side of those calls
-import { readFileSync } from 'node:fs';
+// followLiveEndpoint sends them where the window's receiver listens now: the extension writes its
+// receiver's state to the file BOUNDED_LIVE_ENDPOINT_FILE names (`npm run demo` sets it), so the
+// traffic follows a restart on another port ("Use Another Port", a changed bounded.live.otlp.port).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpanKind, type Attributes, type Span } from '@opentelemetry/api';
 import { createServiceTracers, recordSpan, type ServiceTracers, type TimedSpan } from './syntheticTraces';
@@ -173,4 +176,51 @@ export function createDemoTraffic(endpoint: string, demoRoot: string): DemoTraff
     },
     shutdown: () => tracers.shutdown(),
   };
+}
+
+/** The endpoint the window's receiver listens at, from the file it writes; undefined while it is not running (or has written nothing yet). */
+export function runningEndpointIn(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { state?: unknown; endpoint?: unknown };
+    return written.state === 'running' && typeof written.endpoint === 'string' ? written.endpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FollowOptions {
+  /** The file the extension writes its receiver's state to (BOUNDED_LIVE_ENDPOINT_FILE). */
+  endpointFile: string;
+  demoRoot: string;
+  stopped: () => boolean;
+  /** Between rounds while the receiver runs. */
+  roundIntervalMs: number;
+  /** Between looks at the file while it does not. */
+  probeIntervalMs: number;
+  say: (line: string) => void;
+}
+
+/** Sends a round of the demo's traffic every few seconds to where the window's receiver listens now, until `stopped`. */
+export async function followLiveEndpoint(options: FollowOptions): Promise<void> {
+  let traffic: DemoTraffic | undefined;
+  let endpoint: string | undefined;
+  for (let round = 0; !options.stopped(); ) {
+    const now = runningEndpointIn(options.endpointFile);
+    if (now !== endpoint) {
+      await traffic?.shutdown().catch(() => undefined);
+      traffic = now === undefined ? undefined : createDemoTraffic(now, options.demoRoot);
+      options.say(
+        now === undefined
+          ? `Traces: the window's receiver is not running${endpoint ? ` (it was at ${endpoint})` : ''}; waiting for it (it starts with the window)`
+          : `Traces: sending the demo service's traffic to ${now} every ${options.roundIntervalMs / 1000} s (Bounded: Show Live Traces)`,
+      );
+      endpoint = now;
+    }
+    if (traffic !== undefined) {
+      await traffic.sendRound(round++).catch((error: unknown) => options.say(`Traces: a round was not delivered: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    await new Promise((resolve) => setTimeout(resolve, traffic ? options.roundIntervalMs : options.probeIntervalMs));
+  }
+  await traffic?.shutdown();
 }

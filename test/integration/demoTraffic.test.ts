@@ -2,11 +2,13 @@
 // real live session (its OTLP receiver and store): the demo's four services arrive, every span that
 // names a code location names an existing line of examples/demo-service/src/ that makes that kind of
 // span, the declined payment is the one failing trace, and the worker's messages are there.
+// followLiveEndpoint sends to the receiver the window's endpoint file names, and follows it to
+// another port when the file changes (the window's receiver restarted on another port).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createDemoTraffic, declinedEvery, demoServices, demoSourceLocations } from '../../scripts/demoTraffic';
+import { createDemoTraffic, declinedEvery, demoServices, demoSourceLocations, followLiveEndpoint, runningEndpointIn } from '../../scripts/demoTraffic';
 import { LiveSession } from '../../src/extension/liveSession';
 import type { LiveSpan } from '../../src/live/spans';
 import { defaultLive } from '../../src/shared/settings';
@@ -88,5 +90,43 @@ describe('the demo traffic', () => {
     assert.throws(() => demoSourceLocations(copy.root), /worker\.ts: the text "async function handle\(" \(where the demo's handleEntry spans come from\) is not there/);
     copy.write('src/worker.ts', `${worker}\nasync function handle() {}\n`);
     assert.throws(() => demoSourceLocations(copy.root), /is there more than once/);
+  });
+});
+
+describe('the demo traffic follows the window receiver', () => {
+  const first = new LiveSession({ ...defaultLive, otlp: { ...defaultLive.otlp, port: 0 } });
+  const second = new LiveSession({ ...defaultLive, otlp: { ...defaultLive.otlp, port: 0 } });
+  after(() => Promise.all([first.dispose(), second.dispose()]));
+
+  it('sends where the endpoint file says, and moves when it changes', async () => {
+    const folder = scratchFolder('demo-endpoint');
+    const file = join(folder.root, 'live-endpoint.json');
+    assert.equal(runningEndpointIn(file), undefined, 'no file yet');
+    const [a, b] = await Promise.all([first.start(), second.start()]);
+    writeFileSync(file, JSON.stringify({ state: 'starting' }));
+    assert.equal(runningEndpointIn(file), undefined, 'not running yet');
+    writeFileSync(file, 'not json');
+    assert.equal(runningEndpointIn(file), undefined, 'half a file');
+    writeFileSync(file, JSON.stringify({ state: 'running', endpoint: a.url }));
+    assert.equal(runningEndpointIn(file), a.url);
+
+    let stopped = false;
+    const said: string[] = [];
+    const following = followLiveEndpoint({ endpointFile: file, demoRoot, stopped: () => stopped, roundIntervalMs: 50, probeIntervalMs: 20, say: (line) => said.push(line) });
+    try {
+      await waitUntil('traces at the first receiver', () => (first.store.traces().length > 0 ? true : undefined));
+      writeFileSync(file, JSON.stringify({ state: 'running', endpoint: b.url }));
+      await waitUntil('traces at the second receiver', () => (second.store.traces().length > 0 ? true : undefined));
+      const atFirst = first.store.traces().length;
+      const atSecond = second.store.traces().length;
+      await waitUntil('more traces at the second receiver', () => (second.store.traces().length > atSecond + 3 ? true : undefined));
+      assert.equal(first.store.traces().length, atFirst, 'nothing more to the first once the file moved');
+      writeFileSync(file, JSON.stringify({ state: 'stopped' }));
+      await waitUntil('the generator to say the receiver stopped', () => (said.some((line) => /not running \(it was at/.test(line)) ? true : undefined));
+    } finally {
+      stopped = true;
+      await following;
+    }
+    assert.ok(said.some((line) => line.includes(a.url)) && said.some((line) => line.includes(b.url)), said.join('\n'));
   });
 });
