@@ -13,14 +13,12 @@
 //   - 5,000 spans, every row in the DOM: the same bundle with the viewport made as tall as the
 //     trace, so virtualization keeps nothing out (what the panel would cost without it).
 // Not a test: `npx tsx bench/waterfall-render.ts [--runs N]` after `npm run build`.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createNonce, renderPanelHtml } from '../src/extension/panelHtml';
 import { LiveSnapshotNotification, OpenTraceRequest, type OpenTraceResult, type LiveSnapshotParams, type PanelSpan, ShowViewNotification, emptyTracesFilter } from '../src/shared/livePanelProtocol';
 import { ReadyCommand } from '../src/shared/panelProtocol';
+import { builtWebviewFiles, panelPageHtml, serveFiles } from '../test/support/webviewPage';
 
 const repoRoot = resolve(__dirname, '..');
 const chromiumPath = '/usr/bin/chromium';
@@ -152,29 +150,10 @@ new PerformanceObserver((list) => { for (const entry of list.getEntries()) windo
 
 /** The panel's HTML, with the stub host as a second nonce script before the bundle (and, for the peer, the viewport as tall as the trace). */
 function pageHtml(origin: string, trace: OpenTraceResult, virtualized: boolean): string {
-  const nonce = createNonce();
-  const html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/webview.js`, styleUri: `${origin}/panel.css`, codiconStyleUri: `${origin}/codicon.css` });
-  const stub = `<script nonce="${nonce}">${stubHostScript(trace).replace(/<\//g, '<\\/')}</script>\n  <script nonce="${nonce}" src=`;
-  const withStub = html.replace(`<script nonce="${nonce}" src=`, stub);
+  const withStub = panelPageHtml(origin, stubHostScript(trace));
   if (virtualized) return withStub;
   const tall = `<link rel="stylesheet" href="${origin}/unvirtualized.css">\n</head>`;
   return withStub.replace('</head>', tall);
-}
-
-function serve(files: Map<string, { type: string; body: string | Buffer }>): Promise<Server> {
-  const server = createServer((request, response) => {
-    const file = files.get(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    if (request.url === '/favicon.ico') {
-      response.writeHead(204).end();
-      return;
-    }
-    if (!file) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
-  });
-  return new Promise((resolvePromise) => server.listen(0, '127.0.0.1', () => resolvePromise(server)));
 }
 
 /** Runs in the page: click the trace, time the first render, then scroll to the bottom a frame at a time. */
@@ -234,15 +213,9 @@ async function measureInPage(args: { traceId: string; rowsPerFrame: number; rowH
 
 async function runCase(browser: Browser, benchCase: BenchCase): Promise<PageFigures> {
   const trace = generateTrace(benchCase.spans);
-  const files = new Map<string, { type: string; body: string | Buffer }>([
-    ['/webview.js', { type: 'text/javascript', body: readFileSync(join(repoRoot, 'dist', 'webview.js')) }],
-    ['/panel.css', { type: 'text/css', body: readFileSync(join(repoRoot, 'media', 'panel.css')) }],
-    ['/codicon.css', { type: 'text/css', body: readFileSync(join(repoRoot, 'dist', 'codicon.css')) }],
-    ['/codicon.ttf', { type: 'font/ttf', body: readFileSync(join(repoRoot, 'dist', 'codicon.ttf')) }],
-    ['/unvirtualized.css', { type: 'text/css', body: `.waterfall-viewport { height: ${benchCase.spans * rowHeight + 40}px !important; overflow: visible !important; }\n` }],
-  ]);
-  const server = await serve(files);
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const files = builtWebviewFiles();
+  files.set('/unvirtualized.css', { type: 'text/css', body: `.waterfall-viewport { height: ${benchCase.spans * rowHeight + 40}px !important; overflow: visible !important; }\n` });
+  const { server, origin } = await serveFiles(files);
   files.set('/', { type: 'text/html', body: pageHtml(origin, trace, benchCase.virtualized) });
   const context = await browser.newContext({ viewport });
   try {
