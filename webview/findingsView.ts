@@ -147,7 +147,7 @@ export class FindingsView {
     if (group.docsUri !== undefined) {
       const docsButton = this.element('button', 'link-button', 'Docs');
       docsButton.type = 'button';
-      docsButton.setAttribute('aria-label', `Documentation of ${group.rule}`);
+      docsButton.setAttribute('aria-label', `Docs: the documentation of ${group.rule}`);
       docsButton.addEventListener('click', () => this.options.postMessage(OpenDocsCommand.message({ rule: group.rule })));
       heading.append(docsButton);
     }

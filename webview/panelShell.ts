@@ -1,6 +1,7 @@
-// The panel's webview as a whole: four tabs (Findings, Traces, Streams, Live findings) over their views,
-// the routing of the host's messages to them (each checked by its guard), the trace a user opened,
-// and the state kept across reloads (filters, tab, open trace). The test probe answers the vscode
+// The panel's webview as a whole: five tabs (Findings, Traces, Streams, Live findings, Handles) over their views,
+// the routing of the host's messages to them (each checked by its guard), the trace a user opened
+// (fetched again when a snapshot shows it changed: openTraceRefresh.ts), the links from a live
+// finding to its stream group or to the Handles view, and the state kept across reloads (filters, tab, open trace). The test probe answers the vscode
 // tests' queries about what is rendered.
 import {
   ClickRequest,
@@ -11,6 +12,10 @@ import {
   type PanelViewName,
   panelViewNames,
   RenderedQueryRequest,
+  RevealLeakSiteRequest,
+  SetLeakSitesRequest,
+  RevealFindingLocationRequest,
+  OpenStreamSiteRequest,
   RevealSourceRequest,
   SetTracesFilterCommand,
   ShowViewNotification,
@@ -21,8 +26,10 @@ import { type IpcMessage, RunCommandCommand, SnapshotNotification } from '../src
 import { createElement } from './domText';
 import { type FindingsFilter, restoreFilter } from './findingsModel';
 import { FindingsView } from './findingsView';
+import { HandlesView } from './handlesView';
 import { HostRequests } from './hostRequests';
-import { LiveFindingsView } from './liveFindingsView';
+import { LiveFindingsView, type StreamGroupRef } from './liveFindingsView';
+import { OpenTraceRefresh, type RefreshTimers, traceVersion } from './openTraceRefresh';
 import { clickElement, queryRendered } from './testProbe';
 import { StreamsView } from './streamsView';
 import { restoreTracesFilter } from './tracesModel';
@@ -52,9 +59,11 @@ export interface PanelShellOptions {
   state: PanelState;
   saveState(state: PanelState): void;
   postMessage(message: IpcMessage<unknown>): void;
+  /** Tests' clock and timers for the open trace's refresh; the real ones otherwise. */
+  refreshTimers?: RefreshTimers;
 }
 
-const tabLabels: Readonly<Record<PanelViewName, string>> = { findings: 'Findings', traces: 'Traces', streams: 'Streams', liveFindings: 'Live findings' };
+const tabLabels: Readonly<Record<PanelViewName, string>> = { findings: 'Findings', traces: 'Traces', streams: 'Streams', liveFindings: 'Live findings', handles: 'Handles' };
 
 export class PanelShell {
   private readonly document: Document;
@@ -67,14 +76,21 @@ export class PanelShell {
   private readonly waterfallView: WaterfallView;
   private readonly liveFindingsView: LiveFindingsView;
   private readonly streamsView: StreamsView;
+  private readonly handlesView: HandlesView;
   private state: PanelState;
-  /** Span count of the open trace in the latest snapshot: when it grows the trace is fetched again. */
-  private openTraceSpanCount = -1;
+  /** The stream group a live finding pointed at: marked in the Streams view across its re-renders. */
+  private streamGroup: StreamGroupRef | undefined;
+  private latestSnapshot: LiveSnapshotParams | undefined;
+  /** Fetches the open trace again when a snapshot shows it changed (throttled for large ones). */
+  private readonly openTraceRefresh: OpenTraceRefresh;
 
   constructor(private readonly options: PanelShellOptions) {
     const document = (this.document = options.document);
     this.state = options.state;
     this.requests = new HostRequests(options.postMessage);
+    this.openTraceRefresh = new OpenTraceRefresh(() => {
+      if (this.state.openTraceId !== undefined) this.openTraceQuietly(this.state.openTraceId, false);
+    }, options.refreshTimers);
 
     const tablist = createElement(document, 'div', 'tabs');
     tablist.setAttribute('role', 'tablist');
@@ -139,8 +155,36 @@ export class PanelShell {
       document,
       root: this.panelOf('streams'),
       attachRedis: () => options.postMessage(RunCommandCommand.message({ command: 'bounded.attachRedis' })),
+      openStreamSite: async ({ uri, line, character }) => {
+        const result = await this.requests.send(OpenStreamSiteRequest, { uri, line, character }).catch((error: unknown) => ({ opened: false, message: String(error) }));
+        return result.opened ? `Opened ${result.message}` : result.message;
+      },
     });
-    this.liveFindingsView = new LiveFindingsView({ document, root: this.panelOf('liveFindings'), openTrace: (traceId) => this.openTraceQuietly(traceId) });
+    this.handlesView = new HandlesView({
+      document,
+      root: this.panelOf('handles'),
+      attachNode: () => options.postMessage(RunCommandCommand.message({ command: 'bounded.attachNodeProcess' })),
+      detachNode: () => options.postMessage(RunCommandCommand.message({ command: 'bounded.detachNodeProcess' })),
+      setLeakSites: async (target, enabled) => (await this.requests.send(SetLeakSitesRequest, { target, enabled }).catch((error: unknown) => ({ ok: false, message: String(error) }))).message,
+      revealSite: async (target, site) => {
+        const result = await this.requests.send(RevealLeakSiteRequest, { target, site }).catch((error: unknown) => ({ opened: false, message: String(error) }));
+        return result.opened ? `Opened ${result.message}` : result.message;
+      },
+    });
+    this.liveFindingsView = new LiveFindingsView({
+      document,
+      root: this.panelOf('liveFindings'),
+      openTrace: (traceId) => this.openTraceQuietly(traceId),
+      revealLocation: async (location) => {
+        const result = await this.requests.send(RevealFindingLocationRequest, location).catch((error: unknown) => ({ opened: false, message: String(error) }));
+        return result.opened ? `Opened ${result.message}` : result.message;
+      },
+      showStreamGroup: (ref) => this.showStreamGroup(ref),
+      showHandles: () => {
+        this.selectView('handles');
+        this.tabs.get('handles')?.tab.focus();
+      },
+    });
     this.selectView(this.state.view);
     options.postMessage(SetTracesFilterCommand.message(this.state.traces));
     if (this.state.openTraceId !== undefined) this.openTraceQuietly(this.state.openTraceId);
@@ -158,12 +202,48 @@ export class PanelShell {
 
   private showLiveSnapshot(snapshot: LiveSnapshotParams): void {
     this.tracesView.showSnapshot(snapshot);
+    const groupFocused = this.streamGroupElement()?.contains(this.document.activeElement) === true;
     this.streamsView.showSnapshot(snapshot);
+    this.markStreamGroup(groupFocused);
     this.liveFindingsView.showSnapshot(snapshot);
-    const open = this.state.openTraceId;
-    if (open === undefined) return;
-    const count = snapshot.traces.find((trace) => trace.traceId === open)?.spanCount;
-    if (count !== undefined && count !== this.openTraceSpanCount) this.openTraceQuietly(open, false);
+    this.handlesView.showSnapshot(snapshot);
+    this.latestSnapshot = snapshot;
+    const version = this.snapshotVersion(this.state.openTraceId);
+    if (version !== undefined) this.openTraceRefresh.seen(version);
+  }
+
+  /** The open trace as the latest snapshot lists it (undefined when filtered out or not listed). */
+  private snapshotVersion(traceId: string | undefined): string | undefined {
+    const trace = traceId === undefined ? undefined : this.latestSnapshot?.traces.find((candidate) => candidate.traceId === traceId);
+    return trace === undefined ? undefined : traceVersion(trace);
+  }
+
+  /** From a stream finding: the Streams view, its group marked, scrolled to and focused. */
+  private showStreamGroup(ref: StreamGroupRef): void {
+    this.streamGroup = ref;
+    this.selectView('streams');
+    this.markStreamGroup(true);
+  }
+
+  /** The Streams view re-renders on every snapshot: the marked group is found again by its target's, stream's and group's names. */
+  private markStreamGroup(focus: boolean): void {
+    const streams = this.panelOf('streams');
+    for (const marked of Array.from(streams.querySelectorAll('.stream-group.focused-group'))) marked.classList.remove('focused-group');
+    const element = this.streamGroupElement();
+    if (!element) return;
+    element.classList.add('focused-group');
+    element.tabIndex = -1;
+    if (!focus) return;
+    element.focus();
+    element.scrollIntoView?.({ block: 'nearest' });
+  }
+
+  private streamGroupElement(): HTMLElement | undefined {
+    const ref = this.streamGroup;
+    if (!ref) return undefined;
+    const target = Array.from(this.panelOf('streams').querySelectorAll<HTMLElement>('.redis-target')).find((section) => section.dataset.target === ref.target);
+    const stream = Array.from(target?.querySelectorAll<HTMLElement>('.redis-stream') ?? []).find((block) => block.querySelector('.stream-name')?.textContent === ref.stream);
+    return Array.from(stream?.querySelectorAll<HTMLElement>('.stream-group') ?? []).find((block) => block.dataset.group === ref.group);
   }
 
   /** A host that does not answer (the panel closing) leaves the view as it was. */
@@ -172,11 +252,17 @@ export class PanelShell {
   }
 
   private async openTrace(traceId: string, focus = true): Promise<void> {
+    if (this.state.openTraceId !== traceId) this.openTraceRefresh.reset();
     this.save({ openTraceId: traceId });
     if (focus) this.selectView('traces');
-    const result = await this.requests.send(OpenTraceRequest, { traceId });
+    const version = this.snapshotVersion(traceId);
+    this.openTraceRefresh.started();
+    const result = await this.requests.send(OpenTraceRequest, { traceId }).catch((error: unknown) => {
+      if (this.state.openTraceId === traceId) this.openTraceRefresh.failed();
+      throw error;
+    });
     if (this.state.openTraceId !== traceId) return;
-    this.openTraceSpanCount = result.spans.length;
+    this.openTraceRefresh.answered(result.spans.length, version);
     // Shown before it renders: the waterfall sizes its window of rows by the viewport's height,
     // which a hidden pane does not have (it would fall back to 480 px and leave a taller one blank).
     this.tracesList.hidden = true;
@@ -185,12 +271,15 @@ export class PanelShell {
     if (focus) this.waterfallView.focus();
   }
 
+  /** Back to the list, the focus on the trace that was open (or the first, when it is no longer listed). */
   private closeTrace(): void {
+    const closed = this.state.openTraceId;
     this.save({ openTraceId: undefined });
-    this.openTraceSpanCount = -1;
+    this.openTraceRefresh.reset();
     this.waterfallPane.hidden = true;
     this.tracesList.hidden = false;
-    this.tracesList.querySelector<HTMLElement>('button.trace-row')?.focus();
+    const rows = Array.from(this.tracesList.querySelectorAll<HTMLElement>('button.trace-row'));
+    (rows.find((row) => row.dataset.traceId === closed) ?? rows[0])?.focus();
   }
 
   private selectView(view: PanelViewName): void {
@@ -203,11 +292,14 @@ export class PanelShell {
     }
   }
 
-  /** Left and Right move between tabs, as in VS Code's own tab lists. */
+  /** The WAI-ARIA tabs pattern: Left and Right move between tabs (wrapping), Home and End to the first and last; the tab moved to is selected. */
   private moveTab(event: KeyboardEvent): void {
-    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
     const index = panelViewNames.indexOf(this.state.view);
-    const next = panelViewNames[(index + (event.key === 'ArrowRight' ? 1 : panelViewNames.length - 1)) % panelViewNames.length];
+    const count = panelViewNames.length;
+    const moves: Partial<Record<string, number>> = { ArrowRight: (index + 1) % count, ArrowLeft: (index + count - 1) % count, Home: 0, End: count - 1 };
+    const move = moves[event.key];
+    if (move === undefined) return;
+    const next = panelViewNames[move];
     event.preventDefault();
     this.selectView(next);
     this.tabs.get(next)?.tab.focus();

@@ -3,7 +3,7 @@
 // marker). Choosing a trace opens its waterfall in place of the list. Every string from a service is
 // set as text.
 import { emptyTracesFilter, type LiveSnapshotParams, type PanelTraceSummary, type ReceiverState, type TracesFilter } from '../src/shared/livePanelProtocol';
-import { createButton, createElement } from './domText';
+import { createButton, createElement, setTextIfChanged, spaced } from './domText';
 import { formatDuration, formatStartTime } from './tracesModel';
 
 export interface TracesViewOptions {
@@ -47,10 +47,10 @@ export class TracesView {
     this.status.setAttribute('aria-live', 'polite');
     this.endpoint = createElement(document, 'code', 'endpoint');
     this.copyButton = createButton(document, 'secondary-button copy-endpoint', 'Copy endpoint', () => options.copyEndpoint());
-    this.copyButton.setAttribute('aria-label', 'Copy the OTEL_EXPORTER_OTLP_ENDPOINT value');
+    this.copyButton.setAttribute('aria-label', 'Copy endpoint (the OTEL_EXPORTER_OTLP_ENDPOINT value)');
     this.startButton = createButton(document, 'secondary-button start-receiver', 'Start receiver', () => options.startReceiver(false));
     this.freePortButton = createButton(document, 'secondary-button start-on-free-port', 'Use another port', () => options.startReceiver(true));
-    this.freePortButton.setAttribute('aria-label', 'Start the receiver on a free port instead of the configured one');
+    this.freePortButton.setAttribute('aria-label', 'Use another port: start the receiver on a free port instead of the configured one');
     const receiver = createElement(document, 'header', 'receiver');
     receiver.append(this.status, this.endpoint, this.copyButton, this.startButton, this.freePortButton);
 
@@ -78,16 +78,16 @@ export class TracesView {
     this.textInput.addEventListener('input', () => this.changeFilter({ ...this.filter, text: this.textInput.value }));
     const clear = createButton(document, 'link-button', 'Clear filters', () => this.changeFilter(emptyTracesFilter));
     const exportButton = createButton(document, 'secondary-button export-traces', 'Export…', () => options.exportTraces());
-    exportButton.setAttribute('aria-label', 'Export the live traces to an OTLP/JSON file');
+    exportButton.setAttribute('aria-label', 'Export… the live traces to an OTLP/JSON file');
     const importButton = createButton(document, 'secondary-button import-traces', 'Import…', () => options.importTraces());
-    importButton.setAttribute('aria-label', 'Import traces from an OTLP/JSON file');
+    importButton.setAttribute('aria-label', 'Import… traces from an OTLP/JSON file');
     const toolbar = createElement(document, 'div', 'toolbar');
     toolbar.append(this.textInput, this.serviceSelect, errorsLabel, this.minDuration, clear, exportButton, importButton);
 
+    // Not a live region: it changes with every snapshot while spans arrive.
     this.summary = createElement(document, 'p', 'traces-summary');
     this.list = createElement(document, 'div', 'trace-list');
-    this.list.setAttribute('role', 'list');
-    this.list.setAttribute('aria-label', 'Recent traces');
+    this.list.setAttribute('aria-label', 'Recent traces; arrow keys move, Enter opens the waterfall');
     this.list.addEventListener('keydown', (event) => this.moveFocus(event));
 
     options.root.replaceChildren(receiver, toolbar, this.summary, this.list);
@@ -105,7 +105,8 @@ export class TracesView {
   private showReceiver(receiver: ReceiverState): void {
     const running = receiver.state === 'running' && receiver.endpoint !== undefined;
     this.status.className = `receiver-status receiver-${receiver.state}`;
-    this.status.textContent = receiverText(receiver);
+    // A live region: written only when the state says something new, not on every snapshot.
+    setTextIfChanged(this.status, receiverText(receiver));
     this.endpoint.textContent = running ? `OTEL_EXPORTER_OTLP_ENDPOINT=${receiver.endpoint}` : '';
     this.endpoint.hidden = !running;
     this.copyButton.hidden = !running;
@@ -151,9 +152,21 @@ export class TracesView {
     const held = `${snapshot.tracesHeld} ${snapshot.tracesHeld === 1 ? 'trace' : 'traces'}, ${snapshot.spansHeld} spans held`;
     const matching = snapshot.tracesMatching === snapshot.tracesHeld ? held : `${snapshot.tracesMatching} of ${held} match the filter`;
     this.summary.textContent = shown.length < snapshot.tracesMatching ? `${matching}; showing the newest ${shown.length}` : matching;
-    if (snapshot.tracesHeld === 0) this.list.replaceChildren(createElement(this.document, 'p', 'empty-state', noTracesText));
-    else if (shown.length === 0) this.list.replaceChildren(createElement(this.document, 'p', 'empty-state', noMatchText));
-    else this.list.replaceChildren(...shown.map((trace) => this.traceRow(trace)));
+    // A list of buttons (each in a listitem) while there are traces; the empty state is a paragraph, not a list.
+    if (shown.length === 0) {
+      this.list.removeAttribute('role');
+      this.list.replaceChildren(createElement(this.document, 'p', 'empty-state', snapshot.tracesHeld === 0 ? noTracesText : noMatchText));
+    } else {
+      this.list.setAttribute('role', 'list');
+      this.list.replaceChildren(
+        ...shown.map((trace) => {
+          const item = createElement(this.document, 'div', 'trace-item');
+          item.setAttribute('role', 'listitem');
+          item.append(this.traceRow(trace));
+          return item;
+        }),
+      );
+    }
     if (focused !== undefined) this.rows().find((row) => row.dataset.traceId === focused)?.focus();
   }
 
@@ -161,20 +174,24 @@ export class TracesView {
     const error = trace.errorCount > 0;
     const row = createButton(this.document, `trace-row${error ? ' has-error' : ''}`, '', () => this.options.openTrace(trace.traceId));
     row.dataset.traceId = trace.traceId;
-    row.setAttribute('role', 'listitem');
     const service = trace.rootServiceName ?? '(no root span)';
     const name = trace.rootName ?? trace.traceId;
+    const spans = `${trace.spanCount} ${trace.spanCount === 1 ? 'span' : 'spans'}`;
     const errors = error ? `, ${trace.errorCount} ${trace.errorCount === 1 ? 'error' : 'errors'}` : '';
-    row.setAttribute('aria-label', `${service} ${name}, started ${formatStartTime(trace.startTimeMs)}, ${formatDuration(trace.durationMs)}, ${trace.spanCount} spans${errors}`);
+    // The visible text first, in its order (what a voice-control user says), then what only the marker shows.
+    row.setAttribute('aria-label', `${service} ${name} ${formatStartTime(trace.startTimeMs)} ${formatDuration(trace.durationMs)} ${spans}${errors}`);
     const marker = createElement(this.document, 'span', error ? 'error-marker codicon codicon-error' : 'ok-marker');
     marker.setAttribute('aria-hidden', 'true');
+    // Spaces between the cells (a grid does not render them): the text reads as words, not `gatewayPOST /orders`.
     row.append(
       marker,
-      createElement(this.document, 'span', 'trace-service', service),
-      createElement(this.document, 'span', 'trace-name', name),
-      createElement(this.document, 'span', 'trace-start', formatStartTime(trace.startTimeMs)),
-      createElement(this.document, 'span', 'trace-duration', formatDuration(trace.durationMs)),
-      createElement(this.document, 'span', 'trace-spans', `${trace.spanCount} ${trace.spanCount === 1 ? 'span' : 'spans'}`),
+      ...spaced(this.document, [
+        createElement(this.document, 'span', 'trace-service', service),
+        createElement(this.document, 'span', 'trace-name', name),
+        createElement(this.document, 'span', 'trace-start', formatStartTime(trace.startTimeMs)),
+        createElement(this.document, 'span', 'trace-duration', formatDuration(trace.durationMs)),
+        createElement(this.document, 'span', 'trace-spans', spans),
+      ]),
     );
     return row;
   }

@@ -4,7 +4,7 @@
 // End move the selection; Enter (or a click) shows the span's details: status, attributes, events,
 // links, resource, scope, and "Reveal source" when the host can name the span's code.
 import type { OpenTraceResult, PanelAttributes, PanelSpan } from '../src/shared/livePanelProtocol';
-import { createButton, createElement } from './domText';
+import { createButton, createElement, spaced } from './domText';
 import { formatDuration, formatStartTime } from './tracesModel';
 import { buildWaterfall, visibleRows, type Waterfall } from './waterfallModel';
 
@@ -27,6 +27,7 @@ export class WaterfallView {
   private readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly details: HTMLElement;
+  private readonly announcement: HTMLElement;
   private waterfall: Waterfall | undefined;
   private trace: OpenTraceResult | undefined;
   private selected = -1;
@@ -38,7 +39,9 @@ export class WaterfallView {
     this.title = createElement(document, 'h2', 'waterfall-title');
     this.facts = createElement(document, 'p', 'waterfall-facts');
     const legend = createElement(document, 'p', 'waterfall-legend');
-    legend.append(createElement(document, 'span', 'legend-swatch critical'), document.createTextNode(' critical path (the spans the root waited for)'));
+    const swatch = createElement(document, 'span', 'legend-swatch critical');
+    swatch.setAttribute('aria-hidden', 'true');
+    legend.append(swatch, document.createTextNode(' critical path (the spans the root waited for): this colour, and a bar at the row’s left edge'));
     const header = createElement(document, 'header', 'waterfall-header');
     header.append(back, this.title, this.facts, legend);
 
@@ -53,8 +56,11 @@ export class WaterfallView {
 
     this.details = createElement(document, 'section', 'span-details');
     this.details.setAttribute('aria-label', 'Span details');
-    this.details.setAttribute('aria-live', 'polite');
-    options.root.replaceChildren(header, this.viewport, this.details);
+    // Says which span's details were shown when the user asks (Enter, a click); not the details
+    // themselves, and not when a refresh of a growing trace renders them again.
+    this.announcement = createElement(document, 'p', 'visually-hidden details-announcement');
+    this.announcement.setAttribute('aria-live', 'polite');
+    options.root.replaceChildren(header, this.viewport, this.announcement, this.details);
   }
 
   get traceId(): string | undefined {
@@ -105,9 +111,10 @@ export class WaterfallView {
       row.id = `span-row-${index}`;
       row.setAttribute('role', 'option');
       row.setAttribute('aria-selected', String(index === this.selected));
+      // The visible text first, in its order (name, service, duration), then what the bar and the marks show.
       row.setAttribute(
         'aria-label',
-        `${span.name}, ${span.serviceName}, starts at ${formatDuration(span.startMs)}, takes ${formatDuration(span.durationMs)}${error ? ', error' : ''}${critical ? ', on the critical path' : ''}${orphan ? ', parent missing' : ''}`,
+        `${span.name} ${span.serviceName} ${formatDuration(span.durationMs)}${error ? ', error' : ''}${critical ? ', on the critical path' : ''}${orphan ? ', parent missing' : ''}, starts at ${formatDuration(span.startMs)}, depth ${depth + 1}`,
       );
       row.dataset.spanId = span.spanId;
       row.dataset.index = String(index);
@@ -118,16 +125,16 @@ export class WaterfallView {
       label.style.paddingLeft = `${Math.min(depth, maxIndentDepth) * 12 + 4}px`;
       const glyph = createElement(this.document, 'span', `span-glyph${error ? ' codicon codicon-error' : orphan ? ' codicon codicon-debug-disconnect' : ''}`);
       glyph.setAttribute('aria-hidden', 'true');
-      label.append(glyph, createElement(this.document, 'span', 'span-name', span.name), createElement(this.document, 'span', 'span-service', span.serviceName));
+      label.append(glyph, ...spaced(this.document, [createElement(this.document, 'span', 'span-name', span.name), createElement(this.document, 'span', 'span-service', span.serviceName)]));
       const track = createElement(this.document, 'span', 'span-track');
       const bar = createElement(this.document, 'span', 'span-bar');
       bar.style.left = `${(span.startMs / total) * 100}%`;
       bar.style.width = `max(1px, ${(span.durationMs / total) * 100}%)`;
       track.append(bar);
-      row.append(label, track, createElement(this.document, 'span', 'span-duration', formatDuration(span.durationMs)));
+      row.append(...spaced(this.document, [label, track, createElement(this.document, 'span', 'span-duration', formatDuration(span.durationMs))]));
       row.addEventListener('click', () => {
         this.select(index);
-        this.showDetails(span);
+        this.showDetails(span, true);
       });
       rows.push(row);
     }
@@ -144,7 +151,7 @@ export class WaterfallView {
     if (event.key in moves) this.select(Math.min(waterfall.rows.length - 1, Math.max(0, this.selected + moves[event.key])));
     else if (event.key === 'Home') this.select(0);
     else if (event.key === 'End') this.select(waterfall.rows.length - 1);
-    else if (event.key === 'Enter' && this.selected >= 0) this.showDetails(waterfall.rows[this.selected].span);
+    else if (event.key === 'Enter' && this.selected >= 0) this.showDetails(waterfall.rows[this.selected].span, true);
     else if (event.key === 'Escape' || event.key === 'Backspace') this.options.back();
     else return;
     event.preventDefault();
@@ -159,7 +166,8 @@ export class WaterfallView {
     this.renderRows();
   }
 
-  private showDetails(span: PanelSpan): void {
+  private showDetails(span: PanelSpan, announce = false): void {
+    if (announce) this.announcement.textContent = `Details of ${span.name} (${span.serviceName}) shown below the spans${span.hasSource ? ', with Reveal source' : ''}.`;
     this.detailsSpanId = span.spanId;
     const document = this.document;
     const heading = createElement(document, 'h3', 'details-name', span.name);

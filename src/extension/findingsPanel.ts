@@ -1,6 +1,7 @@
-// The host side of the Bounded: Findings webview panel: the `bounded.showFindings` and
-// `bounded.showTraces` commands, restore across reloads (a WebviewPanelSerializer), and the panel
-// protocol (the live views' messages are livePanelChannel.ts's). The webview gets a complete
+// The host side of the Bounded: Findings webview panel: the `bounded.showFindings`,
+// `bounded.showTraces` and `bounded.showLiveFindings` commands, restore across reloads (a
+// WebviewPanelSerializer), and the panel protocol (the live views' messages are
+// livePanelChannel.ts's). The webview gets a complete
 // snapshot when it says `ready`, when the panel is shown again, and (debounced) when diagnostics
 // change while it is visible. It is never trusted: it may only open documents that have Bounded
 // diagnostics right now and run the commands the protocol allows.
@@ -17,11 +18,15 @@ import { type PanelViewName, ShowViewNotification } from '../shared/livePanelPro
 import { collectFindingsSnapshot, isBoundedDiagnostic } from './findingsSnapshot';
 import { LivePanelChannel } from './livePanelChannel';
 import type { LiveSessionHost } from './liveSessionHost';
+import type { StreamSiteIndex } from './streamSiteIndex';
 import { registerLiveTraceFileCommands } from './liveTraceFiles';
 import { createNonce, renderPanelHtml } from './panelHtml';
+import { panelWebviewOptions } from './panelWebviewOptions';
 
 export const showFindingsCommand = 'bounded.showFindings';
 export const showTracesCommand = 'bounded.showTraces';
+/** Opens the panel on its Live findings tab (the live status item and the notifications' "Show in Panel"). */
+export const showLiveFindingsCommand = 'bounded.showLiveFindings';
 export const findingsViewType = 'bounded.findings';
 /** Registered only when the extension runs its tests: reads and clicks the panel's live views. */
 export const livePanelTestCommand = 'bounded.test.livePanel';
@@ -34,8 +39,8 @@ export type LivePanelTestRequest =
 const panelTitle = 'Bounded: Findings';
 const snapshotDebounceMs = 200;
 
-export function registerFindingsPanel(context: vscode.ExtensionContext, live: LiveSessionHost): vscode.Disposable {
-  const host = new FindingsPanelHost(context.extensionUri, live);
+export function registerFindingsPanel(context: vscode.ExtensionContext, live: LiveSessionHost, streamSites?: StreamSiteIndex): vscode.Disposable {
+  const host = new FindingsPanelHost(context.extensionUri, live, streamSites);
   const testCommand =
     context.extensionMode === vscode.ExtensionMode.Test
       ? [vscode.commands.registerCommand(livePanelTestCommand, (request: LivePanelTestRequest) => host.testRequest(request))]
@@ -45,6 +50,7 @@ export function registerFindingsPanel(context: vscode.ExtensionContext, live: Li
     ...testCommand,
     vscode.commands.registerCommand(showFindingsCommand, () => host.show()),
     vscode.commands.registerCommand(showTracesCommand, () => host.show('traces')),
+    vscode.commands.registerCommand(showLiveFindingsCommand, () => host.show('liveFindings')),
     registerLiveTraceFileCommands(live, () => host.show('traces')),
     vscode.window.registerWebviewPanelSerializer(findingsViewType, {
       deserializeWebviewPanel: async (panel) => host.restore(panel),
@@ -65,6 +71,7 @@ class FindingsPanelHost implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly live: LiveSessionHost,
+    private readonly streamSites?: StreamSiteIndex,
   ) {}
 
   show(view?: PanelViewName): void {
@@ -77,7 +84,7 @@ class FindingsPanelHost implements vscode.Disposable {
       return;
     }
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
-    this.attach(vscode.window.createWebviewPanel(findingsViewType, panelTitle, column, this.webviewOptions()));
+    this.attach(vscode.window.createWebviewPanel(findingsViewType, panelTitle, column, panelWebviewOptions(this.extensionUri)));
   }
 
   /** Takes over a panel VS Code restored after a reload. */
@@ -87,7 +94,7 @@ class FindingsPanelHost implements vscode.Disposable {
       panel.dispose();
       return;
     }
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = panelWebviewOptions(this.extensionUri);
     this.attach(panel);
   }
 
@@ -106,14 +113,6 @@ class FindingsPanelHost implements vscode.Disposable {
     this.detach();
   }
 
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    };
-  }
-
   /** The test-only command: the receiver's state, or what the live views rendered, or a click in them. */
   async testRequest(request: LivePanelTestRequest): Promise<unknown> {
     if (request.action === 'receiver') return this.live.current.state;
@@ -124,7 +123,7 @@ class FindingsPanelHost implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
-    this.liveChannel = new LivePanelChannel(panel.webview, () => panel.visible, this.live, () => this.editorColumn());
+    this.liveChannel = new LivePanelChannel(panel.webview, () => panel.visible, this.live, () => this.editorColumn(), this.streamSites);
     panel.webview.html = this.html(panel.webview);
     this.panelSubscriptions = [
       this.liveChannel,
@@ -154,6 +153,7 @@ class FindingsPanelHost implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
       codiconStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'codicon.css')).toString(),
+      chartStyleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'uplot.css')).toString(),
     });
   }
 

@@ -1,5 +1,6 @@
 // The live half of the panel's host: answers the webview's live requests (open a trace, reveal a
-// span's source, copy the endpoint), keeps the Traces filter it sends, sends complete live snapshots (after `ready`, when shown, and
+// span's source, copy the endpoint, turn a Node target's leak-site tracking on or off, open a leak
+// site's line), keeps the Traces filter it sends, sends complete live snapshots (after `ready`, when shown, and
 // at most `snapshotsPerSecond` a second while data comes in), and, for the vscode tests only, asks
 // the webview what it rendered. Every message is checked by its guard before anything is done.
 import * as vscode from 'vscode';
@@ -8,10 +9,20 @@ import {
   CopyEndpointRequest,
   LiveSnapshotNotification,
   type LiveSnapshotParams,
+  type PanelRedisTarget,
   OpenTraceRequest,
   RenderedQueryRequest,
   type RenderedQueryResult,
+  type FindingLocationRef,
+  RevealFindingLocationRequest,
+  type LeakSiteRef,
+  RevealLeakSiteRequest,
+  type SetLeakSitesParams,
+  SetLeakSitesRequest,
+  type SetLeakSitesResult,
   RevealSourceRequest,
+  OpenStreamSiteRequest,
+  type StreamSiteRef,
   type RevealSourceResult,
   SetTracesFilterCommand,
   type SpanRef,
@@ -20,10 +31,14 @@ import {
   type TracesFilter,
 } from '../shared/livePanelProtocol';
 import type { IpcRequest } from '../shared/panelProtocol';
+import { defaultLeakSiteSampleRate, locationOfSite } from '../live/inspectorSource';
+import { isCurrentScrapeSite, panelNodeHandleTargets, panelScrapeHandleTargets, pprofFrameLocation } from './liveHandlesData';
 import { filteredTraceSummaries, openTraceResult, toPanelLiveFinding } from './livePanelData';
 import type { LiveSessionHost } from './liveSessionHost';
 import { panelRedisTargets } from './liveStreamsData';
-import { resolveSpanSource } from './spanSource';
+import type { StreamSiteIndex } from './streamSiteIndex';
+import { isKnownStreamSite, panelStreamSites, withStreamSites } from './streamSitesPanel';
+import { insideWorkspace, resolveSpanSource } from './spanSource';
 import { TextMatchCache } from './traceFilter';
 
 const snapshotIntervalMs = 250;
@@ -43,8 +58,10 @@ export class LivePanelChannel implements vscode.Disposable {
     private readonly isVisible: () => boolean,
     private readonly live: LiveSessionHost,
     private readonly editorColumn: () => vscode.ViewColumn,
+    /** The code's stream call sites: the Streams tab links each stream to them. */
+    private readonly streamSites?: StreamSiteIndex,
   ) {
-    this.subscription = live.onChange(() => this.scheduleSnapshot());
+    this.subscription = vscode.Disposable.from(live.onChange(() => this.scheduleSnapshot()), ...(streamSites ? [streamSites.onChange(() => this.scheduleSnapshot())] : []));
   }
 
   /** Handles a message if it is one of the live ones; false when it is not. */
@@ -53,6 +70,14 @@ export class LivePanelChannel implements vscode.Disposable {
       await this.webview.postMessage(OpenTraceRequest.response(message.id, openTraceResult(this.live.current.store, message.params.traceId)));
     } else if (RevealSourceRequest.is(message)) {
       await this.webview.postMessage(RevealSourceRequest.response(message.id, await this.revealSource(message.params)));
+    } else if (OpenStreamSiteRequest.is(message)) {
+      await this.webview.postMessage(OpenStreamSiteRequest.response(message.id, await this.openStreamSite(message.params)));
+    } else if (SetLeakSitesRequest.is(message)) {
+      await this.webview.postMessage(SetLeakSitesRequest.response(message.id, await this.setLeakSites(message.params)));
+    } else if (RevealLeakSiteRequest.is(message)) {
+      await this.webview.postMessage(RevealLeakSiteRequest.response(message.id, await this.revealLeakSite(message.params)));
+    } else if (RevealFindingLocationRequest.is(message)) {
+      await this.webview.postMessage(RevealFindingLocationRequest.response(message.id, await this.revealFindingLocation(message.params)));
     } else if (CopyEndpointRequest.is(message)) {
       const { endpoint } = this.live.current.state;
       if (endpoint) {
@@ -138,7 +163,8 @@ export class LivePanelChannel implements vscode.Disposable {
       spansHeld: stats.spans,
       evictedSpans: stats.evictedSpans,
       findings: session.findings.list().map(toPanelLiveFinding),
-      streams: panelRedisTargets(session.streamSource),
+      streams: this.withSites(panelRedisTargets(session.streamSource), session.streamSource !== undefined),
+      handles: [...panelNodeHandleTargets(session.nodeTargets), ...panelScrapeHandleTargets(session.scrapeTargets)],
       generatedAt: Date.now(),
     };
   }
@@ -146,22 +172,96 @@ export class LivePanelChannel implements vscode.Disposable {
   private async revealSource({ traceId, spanId }: SpanRef): Promise<RevealSourceResult> {
     const span = this.live.current.store.span(traceId, spanId);
     if (!span) return { opened: false, message: 'The span is no longer held (it was evicted).' };
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
-    const resolution = resolveSpanSource(span, folders);
+    const resolution = resolveSpanSource(span, workspaceFolderPaths());
     if (!resolution.found) {
       void vscode.window.showInformationMessage(`Bounded: ${resolution.reason}`);
       return { opened: false, message: resolution.reason };
     }
-    const uri = vscode.Uri.file(resolution.file);
+    return this.openWorkspaceFile(resolution.file, resolution.line);
+  }
+
+  /** A live finding's location: only one a current finding names, and only inside the workspace (a service or a probed process named the path). */
+  private async revealFindingLocation({ file, line }: FindingLocationRef): Promise<RevealSourceResult> {
+    const named = this.live.current.findings.list().some((finding) => finding.location?.file === file && finding.location.line === line);
+    if (!named) return { opened: false, message: 'No current live finding names that location (it may have cleared).' };
+    const inside = insideWorkspace(file, workspaceFolderPaths());
+    if (inside === undefined) {
+      const message = `${file} is not inside the workspace: Bounded opens only workspace files.`;
+      void vscode.window.showInformationMessage(`Bounded: ${message}`);
+      return { opened: false, message };
+    }
+    return this.openWorkspaceFile(inside, line);
+  }
+
+  /** The Handles view's toggle (the webview showed the cost and asked first): leak-site tracking of an attached Node target on or off. */
+  private async setLeakSites({ target, enabled }: SetLeakSitesParams): Promise<SetLeakSitesResult> {
+    const targets = this.live.current.nodeTargets;
+    const source = targets.get(target);
+    if (source === undefined) return { ok: false, message: `Bounded is not attached to ${target} any more.` };
+    const name = source.figures().pid !== undefined ? `Node pid ${source.figures().pid}` : target;
     try {
-      const position = new vscode.Position(resolution.line - 1, 0);
+      await targets.setLeakSites(target, enabled ? { sampleRate: defaultLeakSiteSampleRate } : undefined);
+    } catch (error) {
+      const message = `Could not turn leak-site tracking ${enabled ? 'on' : 'off'} for ${name}: ${error instanceof Error ? error.message : String(error)}`;
+      void vscode.window.showErrorMessage(`Bounded: ${message}`);
+      return { ok: false, message };
+    } finally {
+      this.postSnapshot();
+    }
+    return enabled
+      ? { ok: true, message: `Tracking leak sites of ${name} (${defaultLeakSiteSampleRate * 100}% of new resources): sites show after the next samples.` }
+      : { ok: true, message: `Leak-site tracking is off for ${name}: the hook was removed from the process.` };
+  }
+
+  /** A leak site's line: only a site the target reports now, and only inside the workspace (the process named the path). */
+  private async revealLeakSite({ target, site }: LeakSiteRef): Promise<RevealSourceResult> {
+    const current = this.live.current.nodeTargets.get(target)?.figures().leakSites?.top.some((candidate) => candidate.site === site) === true;
+    const location = current ? locationOfSite(site) : isCurrentScrapeSite(this.live.current.scrapeTargets, target, site) ? pprofFrameLocation(site) : undefined;
+    if (location === undefined) return { opened: false, message: 'That is not a current leak site of this target (it may have gone).' };
+    const inside = insideWorkspace(location.file, workspaceFolderPaths());
+    if (inside === undefined) {
+      const message = `${location.file} is not inside the workspace: Bounded opens only workspace files.`;
+      void vscode.window.showInformationMessage(`Bounded: ${message}`);
+      return { opened: false, message };
+    }
+    return this.openWorkspaceFile(inside, location.line);
+  }
+
+  private async openWorkspaceFile(file: string, line: number): Promise<RevealSourceResult> {
+    const uri = vscode.Uri.file(file);
+    try {
+      const position = new vscode.Position(Math.max(0, line - 1), 0);
       await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), viewColumn: this.editorColumn(), preserveFocus: false });
     } catch (error) {
       const message = `Cannot open ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}`;
       void vscode.window.showWarningMessage(`Bounded: ${message}`);
       return { opened: false, message };
     }
-    return { opened: true, message: `${vscode.workspace.asRelativePath(uri)}:${resolution.line}` };
+    return { opened: true, message: `${vscode.workspace.asRelativePath(uri)}:${line}` };
+  }
+
+  /** Each stream's produce and consume sites, once there are streams to show (asking the server only then). */
+  private withSites(targets: PanelRedisTarget[], polling: boolean): PanelRedisTarget[] {
+    if (!polling || !this.streamSites) return targets;
+    const label = (uri: string, line: number) => `${vscode.workspace.asRelativePath(vscode.Uri.parse(uri))}:${line + 1}`;
+    return withStreamSites(targets, panelStreamSites(this.streamSites.current(), label));
+  }
+
+  /** A stream's call site: only one the server named (the webview is not trusted), in the workspace. */
+  private async openStreamSite(ref: StreamSiteRef): Promise<RevealSourceResult> {
+    if (!this.streamSites || !isKnownStreamSite(this.streamSites.current(), ref)) return { opened: false, message: 'That is not a stream call site of this workspace (the code may have changed).' };
+    const uri = vscode.Uri.parse(ref.uri);
+    const inside = uri.scheme === 'file' ? insideWorkspace(uri.fsPath, workspaceFolderPaths()) : undefined;
+    if (inside === undefined) return { opened: false, message: `${ref.uri} is not inside the workspace.` };
+    try {
+      const position = new vscode.Position(ref.line, ref.character);
+      await vscode.window.showTextDocument(vscode.Uri.file(inside), { selection: new vscode.Range(position, position), viewColumn: this.editorColumn(), preserveFocus: false });
+    } catch (error) {
+      const message = `Cannot open ${vscode.workspace.asRelativePath(uri)}: ${error instanceof Error ? error.message : String(error)}`;
+      void vscode.window.showWarningMessage(`Bounded: ${message}`);
+      return { opened: false, message };
+    }
+    return { opened: true, message: `${vscode.workspace.asRelativePath(uri)}:${ref.line + 1}` };
   }
 
   private request<P, R>(type: IpcRequest<P, R>, params: P): Promise<R> {
@@ -187,4 +287,8 @@ export class LivePanelChannel implements vscode.Disposable {
       void this.webview.postMessage(type.message(params, id));
     });
   }
+}
+
+function workspaceFolderPaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
 }

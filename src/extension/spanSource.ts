@@ -58,7 +58,8 @@ export function stackFrames(stack: string): SourceHint[] {
   return frames;
 }
 
-function insideWorkspace(file: string, workspaceFolders: readonly string[]): string | undefined {
+/** The absolute path of `file` when it is inside a workspace folder (and not under node_modules); undefined otherwise. */
+export function insideWorkspace(file: string, workspaceFolders: readonly string[]): string | undefined {
   let given = file;
   if (given.startsWith('file://')) {
     try {

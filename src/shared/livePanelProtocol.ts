@@ -80,6 +80,8 @@ export interface LiveSnapshotParams {
   findings: PanelLiveFinding[];
   /** The Redis targets the Streams view shows (absent or empty: none attached). */
   streams?: PanelRedisTarget[];
+  /** The targets the Handles view shows: attached Node processes (absent or empty: none). */
+  handles?: PanelHandleTarget[];
   generatedAt: number;
 }
 
@@ -105,6 +107,19 @@ export interface PanelStream {
   groups: PanelStreamGroup[];
   /** Groups past the poller's cap, not read. */
   groupsNotRead: number;
+  /** Where the workspace's code produces (XADD) and consumes (XREADGROUP) this stream key. */
+  sites?: PanelStreamSite[];
+}
+
+/** A call site of a stream in the workspace's code (the language server's bounded/streamSites). */
+export interface PanelStreamSite {
+  role: 'produce' | 'consume';
+  /** `src/orders.ts:12`, relative to the workspace. */
+  label: string;
+  /** What the host opens (OpenStreamSiteRequest): a file: URI and a 0-based position. */
+  uri: string;
+  line: number;
+  character: number;
 }
 
 export interface PanelStreamGroup {
@@ -120,6 +135,32 @@ export interface PanelStreamGroup {
   stuck: PanelStuckEntry[];
   /** Stuck entries delivered at least `deadLetterDeliveries` times. */
   deadLetterCandidates: number;
+  /** Is the group keeping up? Its read rate against the stream's add rate over the window. */
+  throughput?: PanelStreamThroughput;
+  /** Lag and pending over time (at most the last few hundred polls). */
+  history?: PanelStreamHistory;
+}
+
+export type PanelThroughputVerdict = 'keeping-up' | 'falling-behind' | 'catching-up' | 'stalled' | 'unknown';
+export const panelThroughputVerdicts: readonly PanelThroughputVerdict[] = ['keeping-up', 'falling-behind', 'catching-up', 'stalled', 'unknown'];
+
+export interface PanelStreamThroughput {
+  /** Entries a second the stream was added (XADD, from entries-added); null: unknown, never 0. */
+  addingPerSecond: number | null;
+  /** Entries a second the group read (from entries-read); null: unknown (Redis reports entries-read as nil), never 0. */
+  readingPerSecond: number | null;
+  /** The polls' span the rates are over, ms. */
+  spanMs: number;
+  verdict: PanelThroughputVerdict;
+  /** What the verdict rests on when a rate is unknown, or why it cannot be said. */
+  note?: string;
+}
+
+/** One point per poll, oldest first: `lag[i]` and `pending[i]` at `t[i]` (ms since the epoch); a null lag is a gap, never 0. */
+export interface PanelStreamHistory {
+  t: number[];
+  lag: (number | null)[];
+  pending: number[];
 }
 
 export interface PanelStreamConsumer {
@@ -241,6 +282,124 @@ export const RevealSourceRequest = new IpcRequest<SpanRef, RevealSourceResult>(
   (result): result is RevealSourceResult => isRecord(result) && typeof result.opened === 'boolean' && typeof result.message === 'string',
 );
 
+/** A live finding's source location (`location` of a PanelLiveFinding): the host opens it only when a current finding names it and it is inside the workspace. */
+export interface FindingLocationRef {
+  file: string;
+  line: number;
+}
+
+export const RevealFindingLocationRequest = new IpcRequest<FindingLocationRef, RevealSourceResult>(
+  'live/revealFindingLocation',
+  (params): params is FindingLocationRef => isRecord(params) && isNonEmptyString(params.file) && isPositionNumber(params.line),
+  (result): result is RevealSourceResult => isRecord(result) && typeof result.opened === 'boolean' && typeof result.message === 'string',
+);
+
+/** A stream's call site to open: the host opens it only when it is one of the sites it last sent. */
+export type StreamSiteRef = Pick<PanelStreamSite, 'uri' | 'line' | 'character'>;
+
+export const OpenStreamSiteRequest = new IpcRequest<StreamSiteRef, RevealSourceResult>(
+  'live/openStreamSite',
+  (params): params is StreamSiteRef => isRecord(params) && isNonEmptyString(params.uri) && params.uri.length <= 4096 && isPositionNumber(params.line) && isPositionNumber(params.character),
+  (result): result is RevealSourceResult => isRecord(result) && typeof result.opened === 'boolean' && typeof result.message === 'string',
+);
+
+// The Handles view. A target is an attached Node process (kind 'node'), or a polled Prometheus
+// /metrics or Go pprof endpoint (kinds 'metrics', 'pprof'): each with its state, its charts (series of
+// points per chart) and its sites (where the live resources were created, or goroutine stacks).
+// Every name in it (handle types, series labels, sites, commands) came from the target: text.
+export type PanelHandleTargetKind = 'node' | 'metrics' | 'pprof';
+export const panelHandleTargetKinds: readonly PanelHandleTargetKind[] = ['node', 'metrics', 'pprof'];
+
+/** Node targets: the inspector source's states; scraped endpoints: up or down. */
+export type PanelHandleTargetState = 'attaching' | 'attached' | 'sampling' | 'detached' | 'process gone' | 'up' | 'down';
+export const panelHandleTargetStates: readonly PanelHandleTargetState[] = ['attaching', 'attached', 'sampling', 'detached', 'process gone', 'up', 'down'];
+
+export type PanelChartUnit = 'count' | 'bytes' | 'ms';
+export const panelChartUnits: readonly PanelChartUnit[] = ['count', 'bytes', 'ms'];
+
+export interface PanelHandleTarget {
+  kind: PanelHandleTargetKind;
+  /** How requests name it: a Node target's inspector endpoint `host:port`, a scraped endpoint's URL. */
+  id: string;
+  /** `Node pid 1234`, or the endpoint when the pid is not known. */
+  name: string;
+  state: PanelHandleTargetState;
+  lastError?: string;
+  pid?: number;
+  /** The command line, shortened. */
+  command?: string;
+  /** `Node v20.20.2`, `go1.22` when known. */
+  runtime?: string;
+  /** ms since the epoch. */
+  lastSampleAt?: number;
+  charts: PanelHandleChart[];
+  /** By live count, largest first, at most a few dozen. */
+  sites: PanelLeakSite[];
+  /** Node targets only: whether the leak-site hook is on, and at what sampling fraction. */
+  leakSites?: { enabled: boolean; sampleRate?: number };
+}
+
+export interface PanelHandleChart {
+  /** `handles`, `memory`, `eventLoopDelay`, or a metric's name. */
+  id: string;
+  title: string;
+  unit: PanelChartUnit;
+  /** Whether its series add up to a whole (handle counts by type), so stacking them means something. */
+  stackable: boolean;
+  series: PanelHandleSeries[];
+}
+
+export interface PanelHandleSeries {
+  label: string;
+  /** [ms since the epoch, value], oldest first, at most a few hundred; null is a gap (no sample then), never 0. */
+  points: Array<[number, number | null]>;
+}
+
+export interface PanelLeakSite {
+  /** Resource type (`Timeout`, `TCPWRAP`) or `goroutine`. */
+  type: string;
+  /** As the target named it: `/app/server.js:12:7`, a stack's top frame. */
+  site: string;
+  /** The file and 1-based line, when the site names one (the host opens it only inside the workspace). */
+  location?: { file: string; line: number };
+  /** Live resources created there: estimated from the sampled fraction (Node), or counted (pprof). */
+  live: number;
+  estimated: boolean;
+  /** Change of `live` per minute over the charts' window; null when too few samples say. */
+  growthPerMin: number | null;
+}
+
+export interface SetLeakSitesParams {
+  /** A Node target's id. */
+  target: string;
+  enabled: boolean;
+}
+
+export interface SetLeakSitesResult {
+  ok: boolean;
+  /** What was done, or why not. */
+  message: string;
+}
+
+/** Turns a Node target's leak-site tracking on (the webview asked the user first) or off. */
+export const SetLeakSitesRequest = new IpcRequest<SetLeakSitesParams, SetLeakSitesResult>(
+  'live/setLeakSites',
+  (params): params is SetLeakSitesParams => isRecord(params) && isNonEmptyString(params.target) && params.target.length <= 1000 && typeof params.enabled === 'boolean',
+  (result): result is SetLeakSitesResult => isRecord(result) && typeof result.ok === 'boolean' && typeof result.message === 'string',
+);
+
+export interface LeakSiteRef {
+  target: string;
+  site: string;
+}
+
+/** Opens a leak site's line: the host opens it only when it is a current site of that target and inside the workspace. */
+export const RevealLeakSiteRequest = new IpcRequest<LeakSiteRef, RevealSourceResult>(
+  'live/revealLeakSite',
+  (params): params is LeakSiteRef => isRecord(params) && isNonEmptyString(params.target) && params.target.length <= 1000 && isNonEmptyString(params.site) && params.site.length <= 4096,
+  (result): result is RevealSourceResult => isRecord(result) && typeof result.opened === 'boolean' && typeof result.message === 'string',
+);
+
 export const CopyEndpointRequest = new IpcRequest<undefined, CopyEndpointResult>(
   'live/copyEndpoint',
   (params): params is undefined => params === undefined,
@@ -357,6 +516,7 @@ function isLiveSnapshotParams(value: unknown): value is LiveSnapshotParams {
     Array.isArray(value.findings) &&
     value.findings.every(isPanelLiveFinding) &&
     (value.streams === undefined || (Array.isArray(value.streams) && value.streams.every(isPanelRedisTarget))) &&
+    (value.handles === undefined || (Array.isArray(value.handles) && value.handles.every(isPanelHandleTarget))) &&
     isFiniteNumber(value.generatedAt)
   );
 }
@@ -377,7 +537,26 @@ function isPanelRedisTarget(value: unknown): value is PanelRedisTarget {
 }
 
 function isPanelStream(value: unknown): value is PanelStream {
-  return isRecord(value) && typeof value.stream === 'string' && isPositionNumber(value.length) && isPositionNumber(value.groupsNotRead) && Array.isArray(value.groups) && value.groups.every(isPanelStreamGroup);
+  return (
+    isRecord(value) &&
+    typeof value.stream === 'string' &&
+    isPositionNumber(value.length) &&
+    isPositionNumber(value.groupsNotRead) &&
+    Array.isArray(value.groups) &&
+    value.groups.every(isPanelStreamGroup) &&
+    (value.sites === undefined || (Array.isArray(value.sites) && value.sites.every(isPanelStreamSite)))
+  );
+}
+
+function isPanelStreamSite(value: unknown): value is PanelStreamSite {
+  return (
+    isRecord(value) &&
+    (value.role === 'produce' || value.role === 'consume') &&
+    typeof value.label === 'string' &&
+    typeof value.uri === 'string' &&
+    isPositionNumber(value.line) &&
+    isPositionNumber(value.character)
+  );
 }
 
 function isPanelStreamGroup(value: unknown): value is PanelStreamGroup {
@@ -408,7 +587,35 @@ function isPanelStreamGroup(value: unknown): value is PanelStreamGroup {
         isPositionNumber(entry.deliveryCount) &&
         typeof entry.deadLetter === 'boolean',
     ) &&
-    isPositionNumber(value.deadLetterCandidates)
+    isPositionNumber(value.deadLetterCandidates) &&
+    (value.throughput === undefined || isPanelStreamThroughput(value.throughput)) &&
+    (value.history === undefined || isPanelStreamHistory(value.history))
+  );
+}
+
+function isPanelStreamThroughput(value: unknown): value is PanelStreamThroughput {
+  const rate = (figure: unknown) => figure === null || (isFiniteNumber(figure) && figure >= 0);
+  return (
+    isRecord(value) &&
+    rate(value.addingPerSecond) &&
+    rate(value.readingPerSecond) &&
+    isFiniteNumber(value.spanMs) &&
+    (panelThroughputVerdicts as readonly unknown[]).includes(value.verdict) &&
+    isOptionalString(value.note)
+  );
+}
+
+function isPanelStreamHistory(value: unknown): value is PanelStreamHistory {
+  return (
+    isRecord(value) &&
+    Array.isArray(value.t) &&
+    value.t.every(isFiniteNumber) &&
+    Array.isArray(value.lag) &&
+    value.lag.length === value.t.length &&
+    value.lag.every((lag) => lag === null || isPositionNumber(lag)) &&
+    Array.isArray(value.pending) &&
+    value.pending.length === value.t.length &&
+    value.pending.every(isPositionNumber)
   );
 }
 
@@ -444,8 +651,59 @@ function isOpenTraceResult(value: unknown): value is OpenTraceResult {
   return isRecord(value) && isHexId(value.traceId) && isFiniteNumber(value.startTimeMs) && Array.isArray(value.spans) && value.spans.every(isPanelSpan);
 }
 
-export type PanelViewName = 'findings' | 'traces' | 'streams' | 'liveFindings';
-export const panelViewNames: readonly PanelViewName[] = ['findings', 'traces', 'streams', 'liveFindings'];
+export type PanelViewName = 'findings' | 'traces' | 'streams' | 'liveFindings' | 'handles';
+export const panelViewNames: readonly PanelViewName[] = ['findings', 'traces', 'streams', 'liveFindings', 'handles'];
+
+function isPanelHandleTarget(value: unknown): value is PanelHandleTarget {
+  return (
+    isRecord(value) &&
+    (panelHandleTargetKinds as readonly unknown[]).includes(value.kind) &&
+    typeof value.id === 'string' &&
+    typeof value.name === 'string' &&
+    (panelHandleTargetStates as readonly unknown[]).includes(value.state) &&
+    isOptionalString(value.lastError) &&
+    (value.pid === undefined || isPositionNumber(value.pid)) &&
+    isOptionalString(value.command) &&
+    isOptionalString(value.runtime) &&
+    (value.lastSampleAt === undefined || isFiniteNumber(value.lastSampleAt)) &&
+    Array.isArray(value.charts) &&
+    value.charts.every(isPanelHandleChart) &&
+    Array.isArray(value.sites) &&
+    value.sites.every(isPanelLeakSite) &&
+    (value.leakSites === undefined ||
+      (isRecord(value.leakSites) && typeof value.leakSites.enabled === 'boolean' && (value.leakSites.sampleRate === undefined || isFiniteNumber(value.leakSites.sampleRate))))
+  );
+}
+
+function isPanelHandleChart(value: unknown): value is PanelHandleChart {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    typeof value.title === 'string' &&
+    (panelChartUnits as readonly unknown[]).includes(value.unit) &&
+    typeof value.stackable === 'boolean' &&
+    Array.isArray(value.series) &&
+    value.series.every(
+      (series) =>
+        isRecord(series) &&
+        typeof series.label === 'string' &&
+        Array.isArray(series.points) &&
+        series.points.every((point) => Array.isArray(point) && point.length === 2 && isFiniteNumber(point[0]) && (point[1] === null || isFiniteNumber(point[1]))),
+    )
+  );
+}
+
+function isPanelLeakSite(value: unknown): value is PanelLeakSite {
+  return (
+    isRecord(value) &&
+    typeof value.type === 'string' &&
+    typeof value.site === 'string' &&
+    (value.location === undefined || (isRecord(value.location) && typeof value.location.file === 'string' && isPositionNumber(value.location.line))) &&
+    isFiniteNumber(value.live) &&
+    typeof value.estimated === 'boolean' &&
+    (value.growthPerMin === null || isFiniteNumber(value.growthPerMin))
+  );
+}
 
 /** Host → webview: switch to a view (the `bounded.showTraces` command). */
 export const ShowViewNotification = new IpcNotification<{ view: PanelViewName }>(

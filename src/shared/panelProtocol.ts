@@ -112,7 +112,7 @@ export interface OpenLocationParams {
 }
 
 /** The only commands the webview may ask the host to run. */
-export const webviewRunnableCommands = ['bounded.analyzeWorkspace', 'bounded.exportLiveTraces', 'bounded.importLiveTraces', 'bounded.attachRedis'] as const;
+export const webviewRunnableCommands = ['bounded.analyzeWorkspace', 'bounded.exportLiveTraces', 'bounded.importLiveTraces', 'bounded.attachRedis', 'bounded.attachNodeProcess', 'bounded.detachNodeProcess'] as const;
 
 export type WebviewRunnableCommand = (typeof webviewRunnableCommands)[number];
 

@@ -7,6 +7,10 @@ export const severityLevels: readonly SeverityLevel[] = ['off', 'info', 'warning
 
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 
+/** bounded.live.notifications: which new live findings raise a notification. */
+export type LiveNotificationLevel = 'errors' | 'warningsAndErrors' | 'off';
+export const liveNotificationLevels: readonly LiveNotificationLevel[] = ['errors', 'warningsAndErrors', 'off'];
+
 /** The `rules` part of the settings: per rule id, its severity and its options. */
 export type RulesSettings = Record<string, RuleSettings | undefined>;
 
@@ -35,9 +39,44 @@ export interface LiveSettings {
     maxDecompressedBytes: number;
   };
   traces: { maxSpans: number; maxAgeMs: number };
-  redis: { targets: RedisTargetSetting[] };
+  redis: RedisSettings;
   /** "Bounded: Attach to Node Process…": a non-loopback inspector needs this and a second confirmation. */
   inspector: { allowNonLoopback: boolean };
+  /** Prometheus endpoints the session scrapes (trusted workspaces only). */
+  metrics: { targets: MetricsTargetSetting[] };
+  /** Go pprof endpoints whose goroutine profile the session samples (trusted workspaces only). */
+  pprof: { targets: PprofTargetSetting[] };
+  /** Which new live findings raise a notification (read at each one; the session is not rebuilt for it). */
+  notifications: LiveNotificationLevel;
+}
+
+/** One entry of bounded.live.metrics.targets. */
+export interface MetricsTargetSetting {
+  name: string;
+  /** http(s)://host:port/metrics (`host:port` alone means /metrics). */
+  url: string;
+  /** Metric names kept as series besides the handle-like ones. */
+  pin: string[];
+}
+
+/** One entry of bounded.live.pprof.targets. */
+export interface PprofTargetSetting {
+  name: string;
+  /** http(s)://host:port, its /debug/pprof/ or the goroutine profile's URL. */
+  url: string;
+}
+
+/** bounded.live.redis: the targets, and the thresholds the stream detectors and the Streams view judge by. */
+export interface RedisSettings {
+  targets: RedisTargetSetting[];
+  /** Deliveries that make a pending entry a dead-letter candidate. */
+  deadLetterDeliveries: number;
+  /** A consumer holding pending entries idle longer than this is dead (its work needs XAUTOCLAIM). */
+  consumerIdleMs: number;
+  /** The window a backlog's rise and a group's read and add rates are judged over. */
+  backlogWindowMs: number;
+  /** Entries a backlog must grow by across the window to be reported. */
+  backlogMinIncrease: number;
 }
 
 /** One entry of bounded.live.redis.targets. Its password is in SecretStorage under its name, never here. */
@@ -49,6 +88,8 @@ export interface RedisTargetSetting {
   /** Stream names, and SCAN patterns (with * ? or [); none means every stream (`*`). */
   streams: string[];
   pollIntervalMs: number;
+  /** The url is one seed node of a Redis Cluster; the other nodes are found from it. */
+  cluster?: boolean;
 }
 
 export const defaultRedisPollIntervalMs = 2000;
@@ -254,10 +295,52 @@ export const generalSettings: readonly SettingDeclaration[] = [
           username: { type: 'string', description: 'The ACL user (optional).' },
           streams: { type: 'array', items: { type: 'string' }, description: 'Stream names, or SCAN patterns with * ? [ (default: every stream).' },
           pollIntervalMs: { type: 'integer', minimum: 100, description: 'Between polls (ms, default 2000).' },
+          cluster: { type: 'boolean', description: 'The url is one node of a Redis Cluster: the other nodes are found from it and each stream is read on the node that holds it (default false).' },
         },
       },
       markdownDescription:
         'Redis servers whose Streams the live panel polls, read-only (XINFO, XPENDING, SCAN ... TYPE stream). Never put a password here: "Bounded: Attach to Redis…" keeps it in VS Code SecretStorage under the target\'s name. Only in a trusted workspace.',
+    },
+  },
+  {
+    key: 'bounded.live.redis.deadLetterDeliveries',
+    schema: {
+      type: 'integer',
+      minimum: 2,
+      default: 5,
+      scope: 'window',
+      markdownDescription: 'A pending stream entry delivered at least this many times is a dead-letter candidate (it keeps failing): a `stream-dead-letter` finding and a mark in the Streams tab.',
+    },
+  },
+  {
+    key: 'bounded.live.redis.consumerIdleMs',
+    schema: {
+      type: 'integer',
+      minimum: 1000,
+      default: 60_000,
+      scope: 'window',
+      markdownDescription:
+        'A consumer holding pending entries that has been idle (inactive, on Redis 7.2+) longer than this (ms) is a dead consumer whose work needs XAUTOCLAIM; a group none of whose consumers was active for this long has no active consumer.',
+    },
+  },
+  {
+    key: 'bounded.live.redis.backlogWindowMs',
+    schema: {
+      type: 'integer',
+      minimum: 5000,
+      default: 60_000,
+      scope: 'window',
+      markdownDescription: 'The window (ms) over which a group\'s backlog must rise steadily to be reported as growing, and over which the Streams tab compares its read rate with the stream\'s add rate.',
+    },
+  },
+  {
+    key: 'bounded.live.redis.backlogMinIncrease',
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      default: 10,
+      scope: 'window',
+      markdownDescription: 'Entries a group\'s lag (or pending count, when lag is unknown) must grow by across `#bounded.live.redis.backlogWindowMs#` to be reported as a growing backlog.',
     },
   },
   {
@@ -268,6 +351,55 @@ export const generalSettings: readonly SettingDeclaration[] = [
       scope: 'window',
       markdownDescription:
         'Let "Bounded: Attach to Node Process…" attach to an inspector listening on an address other than loopback (after a second confirmation). Anyone who can reach an inspector can run any code in the process, and the connection is not encrypted: keep it off unless the network is yours alone.',
+    },
+  },
+  {
+    key: 'bounded.live.metrics.targets',
+    schema: {
+      type: 'array',
+      default: [],
+      scope: 'window',
+      items: {
+        type: 'object',
+        required: ['name', 'url'],
+        properties: {
+          name: { type: 'string', description: 'Names the target in the panel.' },
+          url: { type: 'string', pattern: '^https?://', description: 'The Prometheus text endpoint, e.g. http://127.0.0.1:9100/metrics.' },
+          pin: { type: 'array', items: { type: 'string' }, description: 'Metric names kept as series besides the handle-like ones.' },
+        },
+      },
+      markdownDescription:
+        'Prometheus endpoints the live panel scrapes every 5 s (GET only): `nodejs_active_resources`/`nodejs_active_handles` by type, `process_open_fds` and `go_goroutines` are judged by the leak detector (handle-leak, fd-leak, goroutine-leak in Live findings). Only in a trusted workspace.',
+    },
+  },
+  {
+    key: 'bounded.live.pprof.targets',
+    schema: {
+      type: 'array',
+      default: [],
+      scope: 'window',
+      items: {
+        type: 'object',
+        required: ['name', 'url'],
+        properties: {
+          name: { type: 'string', description: 'Names the target in the panel.' },
+          url: { type: 'string', pattern: '^https?://', description: 'The Go service\'s pprof address, e.g. http://127.0.0.1:6060 (its /debug/pprof/goroutine?debug=1 is read).' },
+        },
+      },
+      markdownDescription:
+        'Go services whose goroutine profile (`/debug/pprof/goroutine?debug=1`) the live panel samples every 5 s: a stack whose goroutines keep growing is a goroutine-leak in Live findings, at its first frame in your code. Only in a trusted workspace.',
+    },
+  },
+  {
+    key: 'bounded.live.notifications',
+    schema: {
+      type: 'string',
+      enum: [...liveNotificationLevels],
+      enumDescriptions: ['A notification for each new live finding of severity error.', 'A notification for each new live finding of severity error or warning.', 'No notifications: the status bar and the Live findings tab still show them.'],
+      default: 'errors',
+      scope: 'window',
+      markdownDescription:
+        'Which new live findings raise a notification (with "Show in Panel" and "Don\'t Show Again for This Kind"). At most one per finding kind and subject every 10 minutes, and at most 3 a minute in all.',
     },
   },
 ];
@@ -294,8 +426,17 @@ export const defaultLive: LiveSettings = {
     maxDecompressedBytes: declaredDefault('bounded.live.otlp.maxDecompressedBytes'),
   },
   traces: { maxSpans: declaredDefault('bounded.live.traces.maxSpans'), maxAgeMs: declaredDefault('bounded.live.traces.maxAgeMs') },
-  redis: { targets: declaredDefault('bounded.live.redis.targets') },
+  redis: {
+    targets: declaredDefault('bounded.live.redis.targets'),
+    deadLetterDeliveries: declaredDefault('bounded.live.redis.deadLetterDeliveries'),
+    consumerIdleMs: declaredDefault('bounded.live.redis.consumerIdleMs'),
+    backlogWindowMs: declaredDefault('bounded.live.redis.backlogWindowMs'),
+    backlogMinIncrease: declaredDefault('bounded.live.redis.backlogMinIncrease'),
+  },
   inspector: { allowNonLoopback: declaredDefault('bounded.live.inspector.allowNonLoopback') },
+  metrics: { targets: declaredDefault('bounded.live.metrics.targets') },
+  pprof: { targets: declaredDefault('bounded.live.pprof.targets') },
+  notifications: declaredDefault('bounded.live.notifications'),
 };
 
 export const defaultExclude: readonly string[] = declaredDefault('bounded.exclude');
@@ -340,9 +481,33 @@ export function normaliseLive(raw: unknown): LiveSettings {
       maxSpans: positiveInteger(traces.maxSpans) ?? defaultLive.traces.maxSpans,
       maxAgeMs: positiveInteger(traces.maxAgeMs) ?? defaultLive.traces.maxAgeMs,
     },
-    redis: { targets: Array.isArray(redis.targets) ? normaliseRedisTargets(redis.targets) : [...defaultLive.redis.targets] },
+    redis: {
+      targets: Array.isArray(redis.targets) ? normaliseRedisTargets(redis.targets) : [...defaultLive.redis.targets],
+      deadLetterDeliveries: atLeast(redis.deadLetterDeliveries, 2) ?? defaultLive.redis.deadLetterDeliveries,
+      consumerIdleMs: atLeast(redis.consumerIdleMs, 1000) ?? defaultLive.redis.consumerIdleMs,
+      backlogWindowMs: atLeast(redis.backlogWindowMs, 5000) ?? defaultLive.redis.backlogWindowMs,
+      backlogMinIncrease: positiveInteger(redis.backlogMinIncrease) ?? defaultLive.redis.backlogMinIncrease,
+    },
     inspector: { allowNonLoopback: typeof inspector.allowNonLoopback === 'boolean' ? inspector.allowNonLoopback : defaultLive.inspector.allowNonLoopback },
+    metrics: { targets: normaliseScrapeTargets(isRecord(live.metrics) ? live.metrics.targets : undefined).map(({ entry, name, url }) => ({ name, url, pin: stringsOf(entry.pin) })) },
+    pprof: { targets: normaliseScrapeTargets(isRecord(live.pprof) ? live.pprof.targets : undefined).map(({ name, url }) => ({ name, url })) },
+    notifications: (liveNotificationLevels as readonly unknown[]).includes(live.notifications) ? (live.notifications as LiveNotificationLevel) : defaultLive.notifications,
   };
+}
+
+/** The entries of bounded.live.metrics.targets or .pprof.targets with a name and a url (the first of a name wins); the url is checked when scraping starts. */
+function normaliseScrapeTargets(raw: unknown): Array<{ entry: Record<string, unknown>; name: string; url: string }> {
+  const targets: Array<{ entry: Record<string, unknown>; name: string; url: string }> = [];
+  for (const entry of Array.isArray(raw) ? raw : []) {
+    if (!isRecord(entry) || typeof entry.name !== 'string' || entry.name.trim() === '' || typeof entry.url !== 'string' || entry.url.trim() === '') continue;
+    const name = entry.name.trim();
+    if (!targets.some((target) => target.name === name)) targets.push({ entry, name, url: entry.url.trim() });
+  }
+  return targets;
+}
+
+function stringsOf(raw: unknown): string[] {
+  return Array.isArray(raw) ? raw.filter((item): item is string => typeof item === 'string' && item.trim() !== '').map((item) => item.trim()) : [];
 }
 
 /** The well-formed entries of bounded.live.redis.targets (the first of a name wins; a password in a url is dropped). */
@@ -370,6 +535,7 @@ export function normaliseRedisTargets(raw: readonly unknown[]): RedisTargetSetti
       ...(username !== undefined ? { username } : {}),
       streams: streams.length > 0 ? streams : ['*'],
       pollIntervalMs: pollIntervalMs !== undefined && pollIntervalMs >= 100 ? pollIntervalMs : defaultRedisPollIntervalMs,
+      ...(entry.cluster === true ? { cluster: true } : {}),
     });
   }
   return targets;
@@ -397,6 +563,12 @@ export function normaliseDeployment(section: Record<string, unknown>): Deploymen
 
 function positiveInteger(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** A whole number of at least `minimum`, or undefined (the setting's default applies). */
+function atLeast(value: unknown, minimum: number): number | undefined {
+  const whole = positiveInteger(value);
+  return whole !== undefined && whole >= minimum ? whole : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

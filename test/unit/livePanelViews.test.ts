@@ -3,7 +3,6 @@
 // details, reveal source, and the messages the shell posts and answers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JSDOM } from 'jsdom';
 import {
   ClickRequest,
   CopyEndpointRequest,
@@ -19,9 +18,10 @@ import {
   StartReceiverCommand,
   emptyTracesFilter,
 } from '../../src/shared/livePanelProtocol';
-import { type IpcMessage, RunCommandCommand } from '../../src/shared/panelProtocol';
-import { PanelShell, restorePanelState } from '../../webview/panelShell';
+import { RunCommandCommand } from '../../src/shared/panelProtocol';
+import { restorePanelState } from '../../webview/panelShell';
 import { panelSpan } from '../support/panelSpans';
+import { mountPanel } from '../support/webviewDom';
 
 const markup = '<img src=x onerror=alert(1)>';
 const traceA = 'a'.repeat(32);
@@ -49,12 +49,7 @@ function snapshot(traces: PanelTraceSummary[], tracesHeld = traces.length): Live
 }
 
 function mount() {
-  const dom = new JSDOM('<!DOCTYPE html><main id="app"></main>');
-  const document = dom.window.document;
-  const root = document.getElementById('app') as HTMLElement;
-  const posted: IpcMessage<unknown>[] = [];
-  const shell = new PanelShell({ document, root, state: restorePanelState(undefined), saveState: () => undefined, postMessage: (message) => posted.push(message) });
-  return { dom, document, root, posted, shell };
+  return mountPanel();
 }
 
 /** Answers the shell's latest request of `type` with `result`, as the host would. */

@@ -26,7 +26,14 @@ const liveReaders: Record<string, (live: LiveSettings) => unknown> = {
   'bounded.live.traces.maxSpans': (l) => l.traces.maxSpans,
   'bounded.live.traces.maxAgeMs': (l) => l.traces.maxAgeMs,
   'bounded.live.redis.targets': (l) => l.redis.targets,
+  'bounded.live.redis.deadLetterDeliveries': (l) => l.redis.deadLetterDeliveries,
+  'bounded.live.redis.consumerIdleMs': (l) => l.redis.consumerIdleMs,
+  'bounded.live.redis.backlogWindowMs': (l) => l.redis.backlogWindowMs,
+  'bounded.live.redis.backlogMinIncrease': (l) => l.redis.backlogMinIncrease,
   'bounded.live.inspector.allowNonLoopback': (l) => l.inspector.allowNonLoopback,
+  'bounded.live.metrics.targets': (l) => l.metrics.targets,
+  'bounded.live.pprof.targets': (l) => l.pprof.targets,
+  'bounded.live.notifications': (l) => l.notifications,
 };
 import { buildConfigurationContribution, declaredSettings } from '../../scripts/settingsSchema';
 
@@ -110,7 +117,9 @@ describe('settings schema', () => {
 
   it('live settings are read from the section, and junk falls back to the defaults', () => {
     const given = normaliseLive({ otlp: { host: ' 0.0.0.0 ', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
-    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 }, redis: { targets: [] }, inspector: { allowNonLoopback: false } });
+    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 }, redis: defaultLive.redis, inspector: { allowNonLoopback: false }, metrics: { targets: [] }, pprof: { targets: [] }, notifications: 'errors' });
+    assert.equal(normaliseLive({ notifications: 'warningsAndErrors' }).notifications, 'warningsAndErrors');
+    assert.equal(normaliseLive({ notifications: 'all' }).notifications, 'errors');
     assert.equal(normaliseLive({ inspector: { allowNonLoopback: true } }).inspector.allowNonLoopback, true);
     assert.equal(normaliseLive({ inspector: { allowNonLoopback: 'yes' } }).inspector.allowNonLoopback, false);
     assert.deepEqual(normaliseLive({ otlp: { host: '', port: 70000, autoStart: 'yes', maxBodyBytes: -1 }, traces: 3 }), defaultLive);
@@ -123,6 +132,8 @@ describe('settings schema', () => {
         targets: [
           { name: ' jobs ', url: 'redis://worker:s3cret@127.0.0.1:6380/2', streams: ['orders', 'jobs:*', 3], pollIntervalMs: 500 },
           { name: 'tls', url: 'rediss://cache.internal:6379', username: 'reader', pollIntervalMs: 5 },
+          { name: 'shards', url: 'redis://10.0.0.5:7000', cluster: true },
+          { name: 'not-cluster', url: 'redis://10.0.0.6:7000', cluster: 'yes' },
           { name: 'jobs', url: 'redis://127.0.0.1:1' },
           { name: 'http', url: 'http://127.0.0.1:6379' },
           { name: 'nourl' },
@@ -134,8 +145,27 @@ describe('settings schema', () => {
     assert.deepEqual(targets, [
       { name: 'jobs', url: 'redis://127.0.0.1:6380/2', username: 'worker', streams: ['orders', 'jobs:*'], pollIntervalMs: 500 },
       { name: 'tls', url: 'rediss://cache.internal:6379', username: 'reader', streams: ['*'], pollIntervalMs: 2000 },
+      { name: 'shards', url: 'redis://10.0.0.5:7000', streams: ['*'], pollIntervalMs: 2000, cluster: true },
+      { name: 'not-cluster', url: 'redis://10.0.0.6:7000', streams: ['*'], pollIntervalMs: 2000 },
     ]);
     assert.deepEqual(normaliseLive({ redis: { targets: 'redis://x' } }).redis.targets, []);
+  });
+
+  it('the Redis thresholds are read from the section, and out-of-range values fall back to the defaults', () => {
+    const given = normaliseLive({ redis: { deadLetterDeliveries: 3, consumerIdleMs: 5000, backlogWindowMs: 30_000, backlogMinIncrease: 50 } }).redis;
+    assert.deepEqual(given, { targets: [], deadLetterDeliveries: 3, consumerIdleMs: 5000, backlogWindowMs: 30_000, backlogMinIncrease: 50 });
+    const junk = normaliseLive({ redis: { deadLetterDeliveries: 1, consumerIdleMs: 999, backlogWindowMs: '60000', backlogMinIncrease: 0.5 } }).redis;
+    assert.deepEqual(junk, defaultLive.redis);
+  });
+
+  it('metrics and pprof targets are read from the section: the first of a name wins, junk entries skipped', () => {
+    const live = normaliseLive({
+      metrics: { targets: [{ name: ' api ', url: ' http://127.0.0.1:9100/metrics ', pin: ['http_requests_total', 3, ' '] }, { name: 'api', url: 'http://127.0.0.1:1' }, { name: 'nourl' }, { url: 'http://x' }, 'http://y'] },
+      pprof: { targets: [{ name: 'go', url: 'http://127.0.0.1:6060', pin: ['ignored'] }, { name: '', url: 'http://127.0.0.1:6061' }] },
+    });
+    assert.deepEqual(live.metrics.targets, [{ name: 'api', url: 'http://127.0.0.1:9100/metrics', pin: ['http_requests_total'] }]);
+    assert.deepEqual(live.pprof.targets, [{ name: 'go', url: 'http://127.0.0.1:6060' }]);
+    assert.deepEqual(normaliseLive({ metrics: { targets: 'http://x' }, pprof: 3 }).metrics.targets, []);
   });
 
   it('loopback hosts are told apart from the others', () => {

@@ -15,32 +15,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import * as vscode from 'vscode';
 import { extensionId, fixtureUri } from './fixture';
+import { clickPanel, closeLivePanels, livePanelTabs, panelReceiver, queryPanel, queryPanelWhenLoaded, runningReceiver } from './panelProbe';
 import { waitUntil } from './waitUntil';
 
-const testCommand = 'bounded.test.livePanel';
 const markup = '<img src=x onerror=alert(1)>';
-
-interface RenderedQueryResult {
-  elements: Array<{ text: string; ariaLabel?: string; className: string }>;
-  images: number;
-}
-
-function query(selector: string): Thenable<RenderedQueryResult> {
-  return vscode.commands.executeCommand<RenderedQueryResult>(testCommand, { action: 'query', selector });
-}
-
-/** As query, but undefined while the webview is (re)loading and cannot answer: for waitUntil probes. */
-async function queryWhenLoaded(selector: string): Promise<RenderedQueryResult | undefined> {
-  try {
-    return await query(selector);
-  } catch {
-    return undefined;
-  }
-}
-
-function click(selector: string, index = 0): Thenable<{ clicked: boolean }> {
-  return vscode.commands.executeCommand<{ clicked: boolean }>(testCommand, { action: 'click', selector, index });
-}
 
 suite('live panel', () => {
   suiteSetup(async () => {
@@ -50,17 +28,13 @@ suite('live panel', () => {
   });
 
   suiteTeardown(async () => {
-    const panels = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('bounded.findings'));
-    await vscode.window.tabGroups.close(panels);
+    await closeLivePanels();
     await vscode.workspace.getConfiguration('bounded').update('live.otlp.port', undefined, vscode.ConfigurationTarget.Workspace);
   });
 
   test('a trace from a real OTLP exporter shows in the Traces view; the waterfall renders markup as text; reveal source opens the line', async () => {
     await vscode.commands.executeCommand('bounded.showTraces');
-    const receiver = await waitUntil('the OTLP receiver to run', async () => {
-      const state = await vscode.commands.executeCommand<{ state: string; endpoint?: string }>(testCommand, { action: 'receiver' });
-      return state.state === 'running' ? state : undefined;
-    });
+    const receiver = await runningReceiver();
     assert.ok(receiver.endpoint?.startsWith('http://127.0.0.1:'), receiver.endpoint);
     assert.notEqual(receiver.endpoint, 'http://127.0.0.1:0');
 
@@ -80,33 +54,33 @@ suite('live panel', () => {
     const traceId = root.spanContext().traceId;
 
     const listed = await waitUntil('the trace to be listed in the webview', async () => {
-      const rows = await query(`button.trace-row[data-trace-id="${traceId}"]`);
+      const rows = await queryPanel(`button.trace-row[data-trace-id="${traceId}"]`);
       return rows.elements.length === 1 ? rows.elements[0] : undefined;
     });
     assert.match(listed.text, /checkout/);
     assert.match(listed.text, /GET \/checkout/);
     assert.match(listed.ariaLabel ?? '', /2 spans, 1 error/);
 
-    const endpointText = await query('.endpoint');
+    const endpointText = await queryPanel('.endpoint');
     assert.equal(endpointText.elements[0]?.text, `OTEL_EXPORTER_OTLP_ENDPOINT=${receiver.endpoint}`);
     await vscode.env.clipboard.writeText('');
-    assert.ok((await click('button.copy-endpoint')).clicked);
+    assert.ok(await clickPanel('button.copy-endpoint'));
     await waitUntil('the endpoint on the clipboard', async () => ((await vscode.env.clipboard.readText()) === receiver.endpoint ? true : undefined), 10_000);
 
-    assert.ok((await click(`button.trace-row[data-trace-id="${traceId}"]`)).clicked);
+    assert.ok(await clickPanel(`button.trace-row[data-trace-id="${traceId}"]`));
     const spanNames = await waitUntil('the waterfall to show the spans', async () => {
-      const names = await query('.span-row .span-name');
+      const names = await queryPanel('.span-row .span-name');
       return names.elements.length === 2 ? names : undefined;
     });
     assert.deepEqual(spanNames.elements.map((element) => element.text), ['GET /checkout', markup]);
     assert.equal(spanNames.images, 0, 'the span named as markup made no <img>');
-    const critical = await query('.span-row.critical .span-name');
+    const critical = await queryPanel('.span-row.critical .span-name');
     assert.deepEqual(critical.elements.map((element) => element.text), ['GET /checkout', markup]);
 
     // Reveal source of the root: the fixture file at line 3.
-    assert.ok((await click('.span-row', 0)).clicked);
-    await waitUntil('the root span details', async () => ((await query('.span-details .details-name')).elements[0]?.text === 'GET /checkout' ? true : undefined));
-    assert.ok((await click('button.reveal-source')).clicked);
+    assert.ok(await clickPanel('.span-row', 0));
+    await waitUntil('the root span details', async () => ((await queryPanel('.span-details .details-name')).elements[0]?.text === 'GET /checkout' ? true : undefined));
+    assert.ok(await clickPanel('button.reveal-source'));
     const editor = await waitUntil('the span source to open', () => {
       const active = vscode.window.activeTextEditor;
       return active?.document.uri.fsPath === sourceFile ? active : undefined;
@@ -114,21 +88,21 @@ suite('live panel', () => {
     assert.equal(editor.selection.active.line, 2);
 
     // The child names /etc/passwd: refused, with the reason shown.
-    assert.ok((await click('.span-row', 1)).clicked);
-    await waitUntil('the child span details', async () => ((await query('.span-details .details-name')).elements[0]?.text === markup ? true : undefined));
-    const values = await query('.span-details .attribute-value');
+    assert.ok(await clickPanel('.span-row', 1));
+    await waitUntil('the child span details', async () => ((await queryPanel('.span-details .details-name')).elements[0]?.text === markup ? true : undefined));
+    const values = await queryPanel('.span-details .attribute-value');
     assert.ok(values.elements.some((element) => element.text === markup));
-    assert.ok((await click('button.reveal-source')).clicked);
-    const refusal = await waitUntil('the refusal to show', async () => (await query('.reveal-result')).elements[0]?.text || undefined);
+    assert.ok(await clickPanel('button.reveal-source'));
+    const refusal = await waitUntil('the refusal to show', async () => (await queryPanel('.reveal-result')).elements[0]?.text || undefined);
     assert.match(refusal, /not inside the workspace/);
     assert.notEqual(vscode.window.activeTextEditor?.document.uri.fsPath, '/etc/passwd');
-    assert.equal((await query('img')).images, 0);
+    assert.equal((await queryPanel('img')).images, 0);
   });
 
   test('a hidden panel gets a complete snapshot when shown again', async () => {
-    const receiver = await vscode.commands.executeCommand<{ state: string; endpoint?: string }>(testCommand, { action: 'receiver' });
+    const receiver = await panelReceiver();
     assert.equal(receiver.state, 'running');
-    const panelTab = vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('bounded.findings'));
+    const [panelTab] = livePanelTabs();
     assert.ok(panelTab, 'the panel is open');
     const document = await vscode.workspace.openTextDocument({ language: 'plaintext', content: 'hides the panel' });
     await vscode.window.showTextDocument(document, { viewColumn: panelTab.group.viewColumn });
@@ -144,11 +118,11 @@ suite('live panel', () => {
 
     await vscode.commands.executeCommand('bounded.showTraces');
     const listed = await waitUntil('the trace sent while hidden to be listed', async () => {
-      const rows = await queryWhenLoaded(`button.trace-row[data-trace-id="${span.spanContext().traceId}"]`);
+      const rows = await queryPanelWhenLoaded(`button.trace-row[data-trace-id="${span.spanContext().traceId}"]`);
       return rows?.elements[0];
     });
     assert.match(listed.text, /inventory/);
-    assert.equal((await query('button.trace-row')).elements.length, 2, 'the earlier trace is still listed');
+    assert.equal((await queryPanel('button.trace-row')).elements.length, 2, 'the earlier trace is still listed');
     await vscode.window.tabGroups.close(vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === document.uri.toString()));
   });
 
@@ -165,13 +139,13 @@ suite('live panel', () => {
       assert.ok(spans.every((span) => /^[0-9a-f]{32}$/.test(span.traceId) && typeof span.startTimeUnixNano === 'string'));
 
       // The panel was shown again when the previous test closed its editor: it may still be reloading.
-      const rowsBefore = await waitUntil('the panel to list the traces', async () => (await queryWhenLoaded('button.trace-row'))?.elements.length || undefined);
+      const rowsBefore = await waitUntil('the panel to list the traces', async () => (await queryPanelWhenLoaded('button.trace-row'))?.elements.length || undefined);
       assert.equal(rowsBefore, 2);
       const badUri = vscode.Uri.file(join(folder, 'bad.json'));
       await writeFile(badUri.fsPath, '{"resourceSpans": [{"scopeSpans": "not a list"}]}');
       const refused = await vscode.commands.executeCommand<{ error: string }>('bounded.importLiveTraces', badUri);
       assert.match(refused.error, /bad\.json was not imported: it is not an OTLP\/JSON ExportTraceServiceRequest \(resourceSpans\[0\]\.scopeSpans is not a list\)/);
-      assert.equal((await waitUntil('the panel to answer', () => queryWhenLoaded('button.trace-row'))).elements.length, rowsBefore, 'nothing lost');
+      assert.equal((await waitUntil('the panel to answer', () => queryPanelWhenLoaded('button.trace-row'))).elements.length, rowsBefore, 'nothing lost');
 
       // The same file under other trace ids: another run to compare, listed beside the first.
       const otherRun = text.replaceAll(spans[0].traceId, 'feedfacefeedfacefeedfacefeedface');
@@ -179,18 +153,18 @@ suite('live panel', () => {
       await writeFile(otherUri.fsPath, otherRun);
       const imported = await vscode.commands.executeCommand<{ added: number }>('bounded.importLiveTraces', otherUri);
       assert.ok(imported.added >= 1, JSON.stringify(imported));
-      await waitUntil('the imported trace to be listed', async () => ((await queryWhenLoaded('button.trace-row[data-trace-id="feedfacefeedfacefeedfacefeedface"]'))?.elements.length === 1 ? true : undefined));
+      await waitUntil('the imported trace to be listed', async () => ((await queryPanelWhenLoaded('button.trace-row[data-trace-id="feedfacefeedfacefeedfacefeedface"]'))?.elements.length === 1 ? true : undefined));
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
   });
 
   test('closing the panel stops the receiver (autoStart is off)', async () => {
-    const panels = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('bounded.findings'));
+    const panels = livePanelTabs();
     assert.equal(panels.length, 1);
     await vscode.window.tabGroups.close(panels);
     await waitUntil('the receiver to stop', async () => {
-      const state = await vscode.commands.executeCommand<{ state: string }>(testCommand, { action: 'receiver' });
+      const state = await panelReceiver();
       return state.state === 'stopped' ? true : undefined;
     });
   });
@@ -203,25 +177,25 @@ suite('live panel', () => {
       await vscode.workspace.getConfiguration('bounded').update('live.otlp.port', port, vscode.ConfigurationTarget.Workspace);
       await vscode.commands.executeCommand('bounded.showTraces');
       const state = await waitUntil('the receiver to fail', async () => {
-        const receiver = await vscode.commands.executeCommand<{ state: string; message?: string }>(testCommand, { action: 'receiver' });
+        const receiver = await panelReceiver();
         return receiver.state === 'failed' ? receiver : undefined;
       });
       assert.match(state.message ?? '', new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
       const status = await waitUntil('the panel to show the failure', async () => {
-        const shown = await queryWhenLoaded('.receiver-status');
+        const shown = await queryPanelWhenLoaded('.receiver-status');
         return shown?.elements[0]?.text.includes(`127.0.0.1:${port}`) ? shown.elements[0].text : undefined;
       });
       assert.match(status, /not running/);
-      const start = await query('button.start-receiver');
+      const start = await queryPanel('button.start-receiver');
       assert.equal(start.elements.length, 1);
       // "Use another port" in the panel starts it on a free port, shown as the endpoint.
-      assert.ok((await click('button.start-on-free-port')).clicked);
+      assert.ok(await clickPanel('button.start-on-free-port'));
       const running = await waitUntil('the receiver to run on another port', async () => {
-        const receiver = await vscode.commands.executeCommand<{ state: string; port: number; endpoint?: string }>(testCommand, { action: 'receiver' });
+        const receiver = await panelReceiver();
         return receiver.state === 'running' ? receiver : undefined;
       });
       assert.notEqual(running.port, port);
-      await waitUntil('the panel to show the new endpoint', async () => ((await queryWhenLoaded('.endpoint'))?.elements[0]?.text === `OTEL_EXPORTER_OTLP_ENDPOINT=${running.endpoint}` ? true : undefined));
+      await waitUntil('the panel to show the new endpoint', async () => ((await queryPanelWhenLoaded('.endpoint'))?.elements[0]?.text === `OTEL_EXPORTER_OTLP_ENDPOINT=${running.endpoint}` ? true : undefined));
     } finally {
       blocker.close();
     }
