@@ -16,13 +16,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumPath, headlessChromium } from '../test/support/headlessChromium';
 import { LiveSnapshotNotification, OpenTraceRequest, type OpenTraceResult, type LiveSnapshotParams, type PanelSpan, ShowViewNotification, emptyTracesFilter } from '../src/shared/livePanelProtocol';
 import { ReadyCommand } from '../src/shared/panelProtocol';
 import { builtWebviewFiles, panelPageHtml, serveFiles } from '../test/support/webviewPage';
 
 const repoRoot = resolve(__dirname, '..');
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const viewport = { width: 1280, height: 900 };
 const rowHeight = 22;
 const scrollRowsPerFrame = 10;
@@ -261,7 +260,7 @@ async function main(): Promise<void> {
   const runs = runsArgument(process.argv.slice(2));
   if (!existsSync(join(repoRoot, 'dist', 'webview.js'))) throw new Error('dist/webview.js is missing: run `npm run build` first');
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  const browser = await chromium.launch(headlessChromium);
   const results: Array<{ benchCase: BenchCase; runs: PageFigures[] }> = [];
   try {
     for (const benchCase of cases) {

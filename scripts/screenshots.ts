@@ -25,17 +25,16 @@ import { join } from 'node:path';
 import { SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { headlessChromium } from '../test/support/headlessChromium';
 import { ensureCodeServer, freeLoopbackPort, repoRoot, startCodeServer, workbenchUrl } from '../test/vscode/codeServer';
 import { copyFixtureWorkspace } from '../test/vscode/testInputs';
 import { launchRedisServer } from '../test/support/redisServer';
+import { runPaletteCommand, waitFor, workbenchStepTimeoutMs } from '../test/support/workbenchPage';
 import { createServiceTracers, recordSpan } from './syntheticTraces';
 
-// As test/vscode/runInCodeServer.ts launches it.
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const viewport = { width: 1440, height: 900 };
 const imagesDir = join(repoRoot, 'docs', 'images');
-const stepTimeoutMs = 60_000;
+const stepTimeoutMs = workbenchStepTimeoutMs;
 const failureScreenshot = join(tmpdir(), 'bounded-screenshots-failure.png');
 const themeReviewDir = join(tmpdir(), 'bounded-theme-review');
 const themeFixturesDir = join(repoRoot, 'test', 'integration', 'fixtures', 'webviewThemes');
@@ -54,37 +53,6 @@ function build(): Promise<void> {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`the build failed (exit code ${code})`))));
   });
-}
-
-/** Polls `probe` until it gives a value, or throws naming `what` after the deadline. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = stepTimeoutMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
-  }
-}
-
-/** Runs a command from the palette; reopens the palette while the command is not listed yet (the extension host still starting). */
-async function runCommand(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await waitFor(`"${title}" in the command palette`, async () => {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
-    await input.fill('>');
-    await input.pressSequentially(title);
-    try {
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      return true;
-    } catch {
-      await page.keyboard.press('Escape');
-      return undefined;
-    }
-  });
-  await page.keyboard.press('Enter');
 }
 
 /** The frame that holds the Bounded panel's document (webviews are nested iframes in the workbench). */
@@ -197,7 +165,7 @@ async function shootThemes(page: Page, frame: Frame, settingsFile: string, setti
     writeFileSync(settingsFile, `${JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2)}\n`);
     await waitFor(`the ${theme} theme in the panel`, async () => ((await frame.evaluate(() => document.body.className)).split(/\s+/).includes(bodyClass) ? true : undefined));
     // The workbench's colours settle a moment after the webview's class changes; a notification (the analysis's) would cover the panel.
-    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runPaletteCommand(page, 'Notifications: Clear All Notifications');
     // The variables change after the class (and not all at once): taken when two readings 300 ms apart agree.
     let captured = await webviewTheme(frame);
     for (;;) {
@@ -248,7 +216,7 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   let failedPage: Page | undefined;
   try {
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    browser = await chromium.launch(headlessChromium);
     const folder = copyFixtureWorkspace(scratch);
     // The receiver on a port free now, whatever else on this machine listens on 4318.
     mkdirSync(join(folder, '.vscode'));
@@ -270,7 +238,7 @@ async function main(): Promise<void> {
     // The extension's status bar item: it is active and its commands are registered.
     await page.locator('.statusbar-item', { hasText: 'Bounded' }).first().waitFor({ state: 'visible', timeout: stepTimeoutMs });
 
-    await runCommand(page, 'Bounded: Show Live Traces');
+    await runPaletteCommand(page, 'Bounded: Show Live Traces');
     const frame = await panelFrame(page);
     const endpointText = await waitFor('the receiver endpoint', async () => {
       const text = await frame.locator('.endpoint').textContent();
@@ -278,7 +246,7 @@ async function main(): Promise<void> {
     });
     await sendTraces(endpointText.slice('OTEL_EXPORTER_OTLP_ENDPOINT='.length), join(folder, 'src', 'service.ts'));
     await waitFor('the traces listed', async () => ((await frame.locator('button.trace-row').count()) >= 9 ? true : undefined));
-    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runPaletteCommand(page, 'Notifications: Clear All Notifications');
     await page.mouse.move(0, viewport.height - 1);
     await page.screenshot({ path: join(imagesDir, 'live-panel-traces.png') });
 
@@ -288,7 +256,7 @@ async function main(): Promise<void> {
     await frame.locator('.span-details .details-name').waitFor({ state: 'visible' });
     await page.screenshot({ path: join(imagesDir, 'live-panel-waterfall.png') });
 
-    await runCommand(page, 'Bounded: Analyse Workspace');
+    await runPaletteCommand(page, 'Bounded: Analyse Workspace');
     await waitFor('a live finding (the dropped context, after the detector grace period)', async () => ((await frame.locator('.live-finding').count()) > 0 ? true : undefined));
     await waitFor('the Redis streams polled', async () => ((await frame.locator('.stream-group').count()) >= 3 ? true : undefined));
     await shootThemes(page, frame, settingsFile, settings);
@@ -298,7 +266,7 @@ async function main(): Promise<void> {
       return;
     }
 
-    await runCommand(page, 'View: Close All Editors');
+    await runPaletteCommand(page, 'View: Close All Editors');
     await page.keyboard.press('Control+P');
     const quickOpen = page.locator('.quick-input-widget input');
     await quickOpen.waitFor({ state: 'visible' });

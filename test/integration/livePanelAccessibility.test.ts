@@ -14,6 +14,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { headlessChromium } from '../support/headlessChromium';
 import {
   LiveSnapshotNotification,
   type LiveSnapshotParams,
@@ -26,7 +27,6 @@ import { ReadyCommand, SnapshotNotification, type SnapshotParams } from '../../s
 import { builtWebviewFiles, panelPageHtml, type ServedFiles, serveFiles } from '../support/webviewPage';
 
 const themesDir = join(__dirname, 'fixtures', 'webviewThemes');
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const traceA = '4bf92f3577b34da6a3ce929d0e0e4736';
 const traceB = '5cf92f3577b34da6a3ce929d0e0e4737';
 const start = Date.UTC(2026, 11, 3, 12, 0, 0);
@@ -215,7 +215,7 @@ describe('the live panel in headless Chromium: axe-core and the keyboard', () =>
   before(async () => {
     files = builtWebviewFiles();
     ({ server, origin } = await serveFiles(files));
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs, headless: true });
+    browser = await chromium.launch(headlessChromium);
   });
 
   after(async () => {

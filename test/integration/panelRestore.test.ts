@@ -16,54 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { headlessChromium } from '../support/headlessChromium';
 import { type CodeServer, ensureCodeServer, freeLoopbackPort, repoRoot, startCodeServer, workbenchUrl } from '../vscode/codeServer';
 import { copyFixtureWorkspace } from '../vscode/testInputs';
+import { runPaletteCommand, waitFor, workbenchStepTimeoutMs } from '../support/workbenchPage';
 
-// As test/vscode/runInCodeServer.ts launches it.
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 // Generous: code-server and the extension host start slowly on a busy machine.
-const stepTimeoutMs = 60_000;
+const stepTimeoutMs = workbenchStepTimeoutMs;
 const testTimeoutMs = 300_000;
 const failureScreenshot = join(tmpdir(), 'bounded-panel-restore-failure.png');
-
-/** Polls `probe` until it gives a value, or throws naming `what` after the deadline. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = stepTimeoutMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const value = await probe().catch((error: unknown) => {
-      lastError = error;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${reason}`);
-    }
-    await new Promise((resolvePromise) => setTimeout(resolvePromise, 200));
-  }
-}
-
-/** Runs a command from the palette; reopens the palette while the command is not listed yet (the extension host still starting). */
-async function runCommand(page: Page, title: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await waitFor(`"${title}" in the command palette`, async () => {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 5_000 });
-    await input.fill('>');
-    await input.pressSequentially(title);
-    try {
-      await row.waitFor({ state: 'visible', timeout: 5_000 });
-      return true;
-    } catch {
-      await page.keyboard.press('Escape');
-      return undefined;
-    }
-  });
-  await page.keyboard.press('Enter');
-}
 
 /** The frames that hold a Bounded panel's document (a webview's content is a nested iframe of the workbench). */
 async function panelFrames(page: Page): Promise<Frame[]> {
@@ -124,7 +85,7 @@ describe('the Bounded panel across a reload of the real VS Code', () => {
     await ensureCodeServer();
     scratch = mkdtempSync(join(tmpdir(), 'bounded-panel-restore-'));
     server = await startCodeServer();
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    browser = await chromium.launch(headlessChromium);
   });
 
   after(async () => {
@@ -148,7 +109,7 @@ describe('the Bounded panel across a reload of the real VS Code', () => {
       // The extension's status bar item: it is active and its commands are registered.
       await page.locator('.statusbar-item', { hasText: 'Bounded' }).first().waitFor({ state: 'visible', timeout: stepTimeoutMs });
 
-      await runCommand(page, 'Bounded: Show Findings');
+      await runPaletteCommand(page, 'Bounded: Show Findings');
       const opened = await panelFrame(page);
       assert.equal(await waitFor('a selected tab', () => selectedTab(opened)), 'tab-findings', 'Show Findings opens on the Findings tab');
       const endpoint = `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${port}`;
@@ -161,7 +122,7 @@ describe('the Bounded panel across a reload of the real VS Code', () => {
       // writes its state to IndexedDB when it shuts down cleanly or after a minute idle, so the panel
       // opened seconds before is not among the editors it restores.
       const pageLoaded = page.waitForEvent('load', { timeout: stepTimeoutMs });
-      await runCommand(page, 'Developer: Reload Window');
+      await runPaletteCommand(page, 'Developer: Reload Window');
       await pageLoaded;
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: stepTimeoutMs });
       const restored = await panelFrame(page);

@@ -13,13 +13,13 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { headlessChromium } from '../support/headlessChromium';
 import { LiveSnapshotNotification, ShowViewNotification } from '../../src/shared/livePanelProtocol';
 import { ReadyCommand } from '../../src/shared/panelProtocol';
 import { liveSnapshot } from '../support/liveSnapshot';
 import { builtWebviewFiles, panelPageHtml, serveFiles } from '../support/webviewPage';
 
 const repoRoot = resolve(__dirname, '..', '..');
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Two themes whose only chart colour is pure: dark draws blue series in rgb(0, 0, 255), light in rgb(255, 0, 0). */
 const themeCss = `
@@ -51,7 +51,7 @@ before(async () => {
     .replace('<main id="app"></main>', '<main id="app"><div id="chart"></div></main>');
   files.set('/', { type: 'text/html', body: html });
   files.set('/panel.html', { type: 'text/html', body: panelPage(origin) });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  browser = await chromium.launch(headlessChromium);
 });
 
 after(async () => {
