@@ -62,7 +62,7 @@ export class LiveSession {
     this.nodeTargets = targets.nodeTargets;
     this.scrapeTargets = targets.scrapeTargets;
     const { host, port, maxBodyBytes, maxDecompressedBytes } = settings.otlp;
-    this.traces = createTraceSource({ host, port, findings: this.findings, store: { maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs }, maxBodyBytes, maxDecompressedBytes, log });
+    this.traces = createTraceSource({ host, port, findings: this.findings, store: { maxSpans: settings.traces.maxSpans, maxAgeMs: settings.traces.maxAgeMs, maxBytes: settings.traces.maxMegabytes * 1024 * 1024 }, maxBodyBytes, maxDecompressedBytes, log });
     this.receiverState = { state: 'stopped', host, port };
     this.subscriptions = [this.store.onSpans(() => this.changed()), this.findings.onChange(() => this.changed())];
     this.subscriptions.push(mirrorFindings(targets.findings, this.findings), this.scrapeTargets.onChange(() => this.changed()));

@@ -78,7 +78,7 @@ async function importLiveTraces(live: LiveSessionHost, showTraces: () => void, s
 }
 
 function evictedAfterImport(evicted: number): string | undefined {
-  return evicted > 0 ? `${plural(evicted, 'older span')} went to stay within bounded.live.traces.maxSpans and maxAgeMs` : undefined;
+  return evicted > 0 ? `${plural(evicted, 'older span')} went to stay within bounded.live.traces.maxSpans, maxMegabytes and maxAgeMs` : undefined;
 }
 
 function defaultExportUri(): vscode.Uri | undefined {

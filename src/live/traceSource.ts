@@ -28,7 +28,7 @@ export interface TraceSourceOptions {
   log?: (line: string) => void;
 }
 
-export const defaultTraceStoreOptions: TraceStoreOptions = { maxSpans: 100_000, maxAgeMs: 30 * 60_000 };
+export const defaultTraceStoreOptions: TraceStoreOptions = { maxSpans: 100_000, maxAgeMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 };
 
 export interface TraceSource extends LiveSource {
   readonly store: TraceStore;

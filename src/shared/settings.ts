@@ -38,7 +38,7 @@ export interface LiveSettings {
     maxBodyBytes: number;
     maxDecompressedBytes: number;
   };
-  traces: { maxSpans: number; maxAgeMs: number };
+  traces: { maxSpans: number; maxAgeMs: number; maxMegabytes: number };
   redis: RedisSettings;
   /** "Bounded: Attach to Node Process…": a non-loopback inspector needs this and a second confirmation. */
   inspector: { allowNonLoopback: boolean };
@@ -271,6 +271,16 @@ export const generalSettings: readonly SettingDeclaration[] = [
     },
   },
   {
+    key: 'bounded.live.traces.maxMegabytes',
+    schema: {
+      type: 'integer',
+      minimum: 16,
+      default: 256,
+      scope: 'window',
+      markdownDescription: 'About how much memory (MB, estimated from the spans\' contents) the live panel\'s spans may take; past it the oldest go, however few they are.',
+    },
+  },
+  {
     key: 'bounded.live.traces.maxAgeMs',
     schema: {
       type: 'integer',
@@ -425,7 +435,7 @@ export const defaultLive: LiveSettings = {
     maxBodyBytes: declaredDefault('bounded.live.otlp.maxBodyBytes'),
     maxDecompressedBytes: declaredDefault('bounded.live.otlp.maxDecompressedBytes'),
   },
-  traces: { maxSpans: declaredDefault('bounded.live.traces.maxSpans'), maxAgeMs: declaredDefault('bounded.live.traces.maxAgeMs') },
+  traces: { maxSpans: declaredDefault('bounded.live.traces.maxSpans'), maxAgeMs: declaredDefault('bounded.live.traces.maxAgeMs'), maxMegabytes: declaredDefault('bounded.live.traces.maxMegabytes') },
   redis: {
     targets: declaredDefault('bounded.live.redis.targets'),
     deadLetterDeliveries: declaredDefault('bounded.live.redis.deadLetterDeliveries'),
@@ -480,6 +490,7 @@ export function normaliseLive(raw: unknown): LiveSettings {
     traces: {
       maxSpans: positiveInteger(traces.maxSpans) ?? defaultLive.traces.maxSpans,
       maxAgeMs: positiveInteger(traces.maxAgeMs) ?? defaultLive.traces.maxAgeMs,
+      maxMegabytes: atLeast(traces.maxMegabytes, 16) ?? defaultLive.traces.maxMegabytes,
     },
     redis: {
       targets: Array.isArray(redis.targets) ? normaliseRedisTargets(redis.targets) : [...defaultLive.redis.targets],

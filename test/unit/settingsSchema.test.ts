@@ -25,6 +25,7 @@ const liveReaders: Record<string, (live: LiveSettings) => unknown> = {
   'bounded.live.otlp.maxDecompressedBytes': (l) => l.otlp.maxDecompressedBytes,
   'bounded.live.traces.maxSpans': (l) => l.traces.maxSpans,
   'bounded.live.traces.maxAgeMs': (l) => l.traces.maxAgeMs,
+  'bounded.live.traces.maxMegabytes': (l) => l.traces.maxMegabytes,
   'bounded.live.redis.targets': (l) => l.redis.targets,
   'bounded.live.redis.deadLetterDeliveries': (l) => l.redis.deadLetterDeliveries,
   'bounded.live.redis.consumerIdleMs': (l) => l.redis.consumerIdleMs,
@@ -116,8 +117,8 @@ describe('settings schema', () => {
   });
 
   it('live settings are read from the section, and junk falls back to the defaults', () => {
-    const given = normaliseLive({ otlp: { host: ' 0.0.0.0 ', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 } });
-    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000 }, redis: defaultLive.redis, inspector: { allowNonLoopback: false }, metrics: { targets: [] }, pprof: { targets: [] }, notifications: 'errors' });
+    const given = normaliseLive({ otlp: { host: ' 0.0.0.0 ', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000, maxMegabytes: 64 } });
+    assert.deepEqual(given, { otlp: { host: '0.0.0.0', port: 0, autoStart: true, maxBodyBytes: 2048, maxDecompressedBytes: 4096 }, traces: { maxSpans: 500, maxAgeMs: 5000, maxMegabytes: 64 }, redis: defaultLive.redis, inspector: { allowNonLoopback: false }, metrics: { targets: [] }, pprof: { targets: [] }, notifications: 'errors' });
     assert.equal(normaliseLive({ notifications: 'warningsAndErrors' }).notifications, 'warningsAndErrors');
     assert.equal(normaliseLive({ notifications: 'all' }).notifications, 'errors');
     assert.equal(normaliseLive({ inspector: { allowNonLoopback: true } }).inspector.allowNonLoopback, true);

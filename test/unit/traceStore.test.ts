@@ -1,8 +1,9 @@
-// The trace store: spans by trace id, evicted by count and by age with every index kept in step.
+// The trace store: spans by trace id, evicted by count, by an estimated byte budget and by age with
+// every index kept in step.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LiveSpan } from '../../src/live/spans';
-import { TraceStore } from '../../src/live/traceStore';
+import { estimatedSpanBytes, TraceStore } from '../../src/live/traceStore';
 import { liveSpan } from '../support/liveSpans';
 
 function traceIdOf(n: number): string {
@@ -24,6 +25,46 @@ function manualClock(start = 1_000): { now: () => number; advance(ms: number): v
 }
 
 describe('TraceStore', () => {
+  it('keeps the spans\' estimated size under maxBytes: a span with a large attribute pushes out as many older ones as it must, never itself', () => {
+    const small = span(1, 1, { name: 'op' });
+    const smallBytes = estimatedSpanBytes(small);
+    const store = new TraceStore({ maxSpans: 1000, maxAgeMs: 60_000, maxBytes: 10 * smallBytes });
+    store.add(Array.from({ length: 10 }, (_, index) => span(1, index + 1, { name: 'op' })));
+    assert.deepEqual(store.stats(), { spans: 10, traces: 1, evictedSpans: 0 });
+    assert.equal(store.estimatedBytes, 10 * smallBytes);
+
+    const large = span(2, 100, { attributes: { 'http.request.body': 'x'.repeat(4 * smallBytes) } });
+    assert.ok(estimatedSpanBytes(large) > 8 * smallBytes, 'two bytes a character');
+    store.add([large]);
+    assert.ok(store.estimatedBytes <= 10 * smallBytes, `${store.estimatedBytes} held`);
+    assert.ok(store.span(traceIdOf(2), spanIdOf(100)), 'the new span stays');
+    assert.equal(store.span(traceIdOf(1), spanIdOf(1)), undefined, 'the oldest went');
+    const { spans, evictedSpans } = store.stats();
+    assert.equal(spans + evictedSpans, 11);
+
+    // Alone past the budget: it is kept (the receiver's body limits bound it), the rest go.
+    const huge = span(3, 200, { attributes: { blob: 'y'.repeat(20 * smallBytes) } });
+    store.add([huge]);
+    assert.deepEqual(store.stats().spans, 1);
+    assert.equal(store.estimatedBytes, estimatedSpanBytes(huge));
+    assert.deepEqual(store.spansOf(traceIdOf(1)), []);
+    assert.deepEqual(store.spansOf(traceIdOf(2)), []);
+  });
+
+  it('counts attributes of every kind and depth, events, links and the resource in a span\'s estimate', () => {
+    const bare = estimatedSpanBytes(span(1, 1));
+    const withNested = estimatedSpanBytes(span(1, 1, { attributes: { list: ['a'.repeat(100), { inner: 'b'.repeat(100) }] } }));
+    assert.ok(withNested >= bare + 2 * 200, `${withNested} vs ${bare}`);
+    const withEvent = estimatedSpanBytes(span(1, 1, { events: [{ name: 'exception', timeUnixNano: 1n, attributes: { 'exception.stacktrace': 's'.repeat(1000) } }] }));
+    assert.ok(withEvent >= bare + 2000);
+    const withResource = estimatedSpanBytes(span(1, 1, { resource: { 'service.name': 'svc', 'host.name': 'h'.repeat(500) } }));
+    assert.ok(withResource >= bare + 1000);
+  });
+
+  it('refuses a budget that is not a positive number', () => {
+    assert.throws(() => new TraceStore({ maxSpans: 10, maxAgeMs: 1000, maxBytes: 0 }), RangeError);
+  });
+
   it('indexes spans by trace and span id', () => {
     const store = new TraceStore({ maxSpans: 10, maxAgeMs: 60_000 });
     store.add([span(1, 2, { parentSpanId: spanIdOf(1) }), span(1, 1), span(2, 3)]);
