@@ -18,6 +18,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { startOtlpReceiver } from '../src/live/otlpReceiver';
+import { defaultTraceStoreOptions } from '../src/live/traceSource';
 import { TraceStore } from '../src/live/traceStore';
 
 type Format = 'protobuf' | 'json';
@@ -65,7 +66,7 @@ async function runReceiving(target: Target, maxSpans: number): Promise<void> {
   let heldSpans = (): number => 0;
   let port: number;
   if (target === 'receiver') {
-    const store = new TraceStore({ maxSpans, maxAgeMs: 600_000 });
+    const store = new TraceStore({ maxSpans, maxAgeMs: 600_000, maxBytes: defaultTraceStoreOptions.maxBytes });
     store.onSpans((spans) => {
       storedSpans += spans.length;
       requests += 1;
