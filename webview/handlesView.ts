@@ -117,6 +117,8 @@ class TargetBlock {
   private readonly layoutButtons: Record<HandlesLayout, HTMLButtonElement>;
   private readonly chartsArea: HTMLElement;
   private readonly charts = new Map<string, { holder: HTMLElement; chart: TimeSeriesChart }>();
+  private readonly leakSection: HTMLElement;
+  private readonly leakHeading: HTMLElement;
   private readonly leakToggle: HTMLButtonElement;
   private readonly leakNote: HTMLElement;
   private readonly confirm: HTMLElement;
@@ -161,7 +163,9 @@ class TargetBlock {
     this.chartsArea = createElement(document, 'div', 'handle-charts');
 
     const leak = createElement(document, 'div', 'leak-sites');
+    this.leakSection = leak;
     const leakHeading = createElement(document, 'h4', 'leak-sites-heading', 'Leak sites');
+    this.leakHeading = leakHeading;
     this.leakToggle = createButton(document, 'leak-sites-toggle secondary-button', 'Track leak sites…', () => this.toggleLeakSites());
     this.leakNote = createElement(document, 'p', 'leak-sites-note');
     this.confirm = createElement(document, 'div', 'leak-sites-confirm');
@@ -247,6 +251,9 @@ class TargetBlock {
   }
 
   private showLeakSites(target: PanelHandleTarget): void {
+    // A /metrics endpoint names no sites; a pprof endpoint's sites are its largest goroutine stacks.
+    this.leakSection.hidden = target.kind === 'metrics';
+    this.leakHeading.textContent = target.kind === 'pprof' ? 'Largest goroutine stacks' : 'Leak sites';
     const toggleable = target.kind === 'node' && target.leakSites !== undefined;
     const enabled = target.leakSites?.enabled === true;
     const live = target.state === 'attached' || target.state === 'sampling';

@@ -130,7 +130,10 @@ export class TimeSeriesChart {
     if (sameShape && this.plots.length > 0) {
       this.describe();
       const tables = this.plotTables();
-      this.plots.forEach((plot, index) => plot.setData(tables[index]));
+      this.plots.forEach((plot, index) => {
+        plot.setData(tables[index]);
+        showLatestInLegend(plot);
+      });
     } else {
       this.render();
     }
@@ -166,7 +169,9 @@ export class TimeSeriesChart {
     groups.forEach((group, index) => {
       const holder = createElement(this.document, 'div', 'ts-chart-canvas');
       this.plotArea.append(holder);
-      this.plots.push(new uPlot(this.plotOptions(group.series, group.colourIndex, width), tables[index], holder));
+      const plot = new uPlot(this.plotOptions(group.series, group.colourIndex, width), tables[index], holder);
+      showLatestInLegend(plot);
+      this.plots.push(plot);
     });
   }
 
@@ -220,7 +225,8 @@ export class TimeSeriesChart {
         { ...axis, size: (_plot, values) => Math.max(40, Math.ceil(Math.max(0, ...(values ?? []).map((value) => String(value).length)) * 7.5) + 16), values: (_plot, splits) => splits.map((split) => format(split)) },
       ],
       series: [
-        {},
+        // Away from the plot the legend gives each series' latest value (uPlot's default is "--").
+        { label: 'Time', value: (_plot: uPlot, value: number | null) => (value === null || value === undefined ? 'latest' : timeLabels([value])[0]) },
         ...ordered.map((index) => {
           const colour = colours.series[(colourIndex + index) % colours.series.length];
           return {
@@ -228,12 +234,14 @@ export class TimeSeriesChart {
             stroke: colour,
             width: 1.5,
             spanGaps: false,
-            points: { show: false },
+            // uPlot's default: points where they are sparse (a series of one sample is a dot, not nothing), none where dense.
             ...(stacked ? { fill: withAlpha(colour, 0.35) } : {}),
             // Stacked values are sums: the legend says the series' own value.
-            value: (plot: uPlot, value: number | null, seriesIndex: number, pointIndex: number | null) => {
-              if (value === null || value === undefined) return '--';
-              return format(stacked && pointIndex !== null ? ownStackedValue(plot.data, seriesIndex, pointIndex) : value);
+            value: (plot: uPlot, _value: number | null, seriesIndex: number, pointIndex: number | null) => {
+              const at = pointIndex ?? lastIndexWithValue(plot.data[seriesIndex]);
+              const value = at === undefined ? null : plot.data[seriesIndex][at];
+              if (at === undefined || value === null || value === undefined) return '--';
+              return format(stacked ? ownStackedValue(plot.data, seriesIndex, at) : value);
             },
           };
         }),
@@ -313,7 +321,9 @@ function formatBytes(bytes: number): string {
 /** Local clock times of the x ticks (seconds since the epoch): hh:mm, with seconds when a tick falls between minutes. */
 function timeLabels(splits: number[]): string[] {
   const withSeconds = splits.some((seconds) => Math.round(seconds) % 60 !== 0);
-  return splits.map((seconds) => new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), hour12: false }));
+  const labels = splits.map((seconds) => new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}), hour12: false }));
+  // Ticks closer than the labels' resolution (half a second apart over a short window) would repeat a label: only the first says it.
+  return labels.map((label, index) => (index > 0 && label === labels[index - 1] ? '' : label));
 }
 
 function formatSpan(ms: number): string {
@@ -349,6 +359,17 @@ function stackedData(aligned: uPlot.AlignedData): uPlot.AlignedData {
     );
   }
   return [times, ...sums.reverse()] as uPlot.AlignedData;
+}
+
+/** While the pointer is away from the plot, the legend shows the latest values (uPlot fills it only as the cursor moves). */
+function showLatestInLegend(plot: uPlot): void {
+  if (plot.cursor.idx === null || plot.cursor.idx === undefined) plot.setLegend({ idxs: plot.series.map(() => null) });
+}
+
+/** The index of a series' last value that is not a gap. */
+function lastIndexWithValue(values: ArrayLike<number | null | undefined>): number | undefined {
+  for (let index = values.length - 1; index >= 0; index -= 1) if (values[index] !== null && values[index] !== undefined) return index;
+  return undefined;
 }
 
 /** A stacked series' own value at a point: its sum less the next defined sum below it (drawn after it). */

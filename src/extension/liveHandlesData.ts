@@ -117,7 +117,6 @@ export function panelScrapeHandleTargets(targets: ScrapeTargetsView, options: Ha
       state: figures.state === 'up' ? 'up' : 'down',
       ...(error !== undefined ? { lastError: error } : {}),
       ...(target.kind === 'pprof' ? { runtime: 'Go' } : {}),
-      command: target.url,
       ...(figures.lastAnswerAt !== undefined ? { lastSampleAt: Date.parse(figures.lastAnswerAt) } : {}),
       charts,
       sites,

@@ -218,11 +218,14 @@ describe('time-series chart in Chromium', () => {
       const chart = new Chart({ container: document.getElementById('chart') as HTMLElement, title: 'Handles', series, layout: 'stacked' });
       const stackedCanvases = document.querySelectorAll('#chart canvas').length;
       const legend = Array.from(document.querySelectorAll('#chart .u-legend .u-label'), (label) => label.textContent);
+      const legendValues = Array.from(document.querySelectorAll('#chart .u-legend .u-value'), (value) => value.textContent);
       chart.setLayout('split');
-      return { stackedCanvases, legend, splitCanvases: document.querySelectorAll('#chart canvas').length, images: document.querySelectorAll('img').length, summary: chart.summary };
+      return { stackedCanvases, legend, legendValues, splitCanvases: document.querySelectorAll('#chart canvas').length, images: document.querySelectorAll('img').length, summary: chart.summary };
     });
     assert.equal(result.stackedCanvases, 1);
     assert.deepEqual(result.legend.slice(-2).sort(), ['<img src=x onerror=alert(1)>', 'Timeout'].sort(), 'labels are text');
+    // Away from the plot the legend gives the latest values, each series' own (not the stacked sum).
+    assert.deepEqual([...result.legendValues].sort(), ['39', '4', 'latest'].sort());
     assert.equal(result.splitCanvases, 2, 'one chart per series');
     assert.equal(result.images, 0, 'a markup label never becomes an element');
     assert.equal(result.summary, 'Handles: Timeout 39, min 10 → max 39; <img src=x onerror=alert(1)> 4, min 4 → max 4, over 29 s');

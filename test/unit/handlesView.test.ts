@@ -130,6 +130,17 @@ describe('Handles view', () => {
     assert.equal(chart.dataset.layout, 'split', 'kept across snapshots');
   });
 
+  it('shows no leak-site section for a /metrics endpoint, and a pprof endpoint\'s sites as its largest goroutine stacks', () => {
+    const { shell, panel } = mount();
+    const scrape = (kind: 'metrics' | 'pprof', id: string): PanelHandleTarget => ({ ...nodeTarget([1, 2]), kind, id, name: kind, state: 'up', pid: undefined, command: undefined, leakSites: undefined });
+    shell.handleMessage(LiveSnapshotNotification.message(snapshot([scrape('metrics', 'http://127.0.0.1:9100/metrics'), scrape('pprof', 'http://127.0.0.1:6060/debug/pprof/goroutine')])));
+    const [metrics, pprof] = [...panel.querySelectorAll<HTMLElement>('section.handle-target')];
+    assert.equal((metrics.querySelector('.leak-sites') as HTMLElement).hidden, true);
+    assert.equal((pprof.querySelector('.leak-sites') as HTMLElement).hidden, false);
+    assert.equal(pprof.querySelector('.leak-sites-heading')?.textContent, 'Largest goroutine stacks');
+    assert.equal((pprof.querySelector('.leak-sites-toggle') as HTMLElement).hidden, true, 'nothing to turn on for pprof');
+  });
+
   it('shows a process that went away with its last error', () => {
     const { shell, panel } = mount();
     shell.handleMessage(LiveSnapshotNotification.message(snapshot([nodeTarget([3], { state: 'process gone', lastError: 'the WebSocket closed (1006)' })])));
