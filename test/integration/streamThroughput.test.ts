@@ -126,8 +126,10 @@ describe('group throughput against a real redis-server', () => {
     // ~100/s are added (5 each 50 ms, less the commands' time); counting the fall would make it negative, counting the value after it as new (2,000+ entries) much higher.
     assert.ok(throughput.addingPerSecond > 10 && throughput.addingPerSecond < 400, `adding ${throughput.addingPerSecond}/s`);
     // Nobody reads: entries-read is entries-added less lag, from XINFO STREAM and XINFO GROUPS a few ms
-    // apart (the entries added in between show as a little reading): near 0, known, not null.
-    assert.ok(throughput.readingPerSecond < throughput.addingPerSecond / 4, `reading ${throughput.readingPerSecond}/s`);
+    // apart (the entries added in between show as a little reading): known, not null, and well under
+    // the add rate. Not near 0 on a busy machine: the window after the restart is about a second, so
+    // the few entries added between the two commands at its ends come to tens a second (33/s seen).
+    assert.ok(throughput.readingPerSecond < throughput.addingPerSecond / 2, `reading ${throughput.readingPerSecond}/s, adding ${throughput.addingPerSecond}/s`);
     assert.equal(throughput.verdict, 'falling-behind');
     assert.deepEqual(unhandled, []);
   });
