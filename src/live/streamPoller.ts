@@ -447,8 +447,11 @@ export class StreamPoller {
     let info;
     let groups;
     try {
-      info = parseStreamInfo(await call('XINFO', 'STREAM', stream));
-      groups = parseGroupsInfo(await call('XINFO', 'GROUPS', stream));
+      // Sent together, so Redis runs them back to back: the stream's entries-added and the groups'
+      // lag and entries-read describe one moment (the read rate derives from their difference).
+      const [streamReply, groupsReply] = await Promise.all([call('XINFO', 'STREAM', stream), call('XINFO', 'GROUPS', stream)]);
+      info = parseStreamInfo(streamReply);
+      groups = parseGroupsInfo(groupsReply);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/no such key/i.test(message)) return { reason: 'no such key' };

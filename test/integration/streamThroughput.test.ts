@@ -125,11 +125,11 @@ describe('group throughput against a real redis-server', () => {
     assert.ok(throughput !== undefined && throughput.addingPerSecond !== null && throughput.readingPerSecond !== null, JSON.stringify(throughput));
     // ~100/s are added (5 each 50 ms, less the commands' time); counting the fall would make it negative, counting the value after it as new (2,000+ entries) much higher.
     assert.ok(throughput.addingPerSecond > 10 && throughput.addingPerSecond < 400, `adding ${throughput.addingPerSecond}/s`);
-    // Nobody reads: entries-read is entries-added less lag, from XINFO STREAM and XINFO GROUPS a few ms
-    // apart (the entries added in between show as a little reading): known, not null, and well under
-    // the add rate. Not near 0 on a busy machine: the window after the restart is about a second, so
-    // the few entries added between the two commands at its ends come to tens a second (33/s seen).
-    assert.ok(throughput.readingPerSecond < throughput.addingPerSecond / 2, `reading ${throughput.readingPerSecond}/s, adding ${throughput.addingPerSecond}/s`);
+    // Nobody reads: entries-read is entries-added less lag, from XINFO STREAM and XINFO GROUPS sent
+    // together (Redis runs them back to back): known, not null, near 0. When the poller awaited one
+    // before sending the other, the entries added in between showed as reading: 5-12/s on a quiet
+    // machine, 33/s in a full test run, over the one-second window after the restart; now 0.
+    assert.ok(throughput.readingPerSecond < throughput.addingPerSecond / 10, `reading ${throughput.readingPerSecond}/s, adding ${throughput.addingPerSecond}/s`);
     assert.equal(throughput.verdict, 'falling-behind');
     assert.deepEqual(unhandled, []);
   });
