@@ -12,7 +12,8 @@ import { createInspectorSource, locationOfSite, type InspectorSource } from '../
 import { LeakDetector } from '../../src/live/leakDetector';
 import { LiveFindingSet } from '../../src/live/liveFindingSet';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
-import { freePort, httpGet, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { freeLoopbackPort } from '../support/freePort';
+import { httpGet, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
 import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
 import { collectUnhandledRejections } from '../support/unhandledRejections';
@@ -81,7 +82,7 @@ describe('inspector client', () => {
   });
 
   it('says clearly when nothing listens on the port', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     await assert.rejects(listInspectorTargets({ port }), (error: InspectorError) => error.code === 'unreachable' && error.message.includes(`127.0.0.1:${port}`));
   });
 });
@@ -208,7 +209,7 @@ describe('inspector source', () => {
   });
 
   it("goes to 'process gone' when the target is killed, and re-attaches when it is back on the same port", async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const first = await startInspectedNode(steadyScript, { inspectPort: port });
     const store = newStore();
     const source = sourceFor(port, store);
@@ -283,7 +284,7 @@ server.listen(0, '127.0.0.1', () => console.log('ready ' + server.address().port
   });
 
   it('refuses to start with a clear error when nothing listens, and holds nothing', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const source = sourceFor(port, newStore());
     await assert.rejects(source.start(), /no inspector on 127\.0\.0\.1:\d+/);
     assert.equal(source.state, 'detached');

@@ -19,7 +19,8 @@ import { processAtInspector } from '../../src/extension/nodeAttachPrompts';
 import { LiveSnapshotNotification } from '../../src/shared/livePanelProtocol';
 import { defaultLive, type LiveSettings } from '../../src/shared/settings';
 import { buildGoLeaker, goLeakerLeakLine, goLeakerSource } from '../support/goLeakerBuild';
-import { freePort, leakingTimersService, startInspectedNode } from '../support/inspectedNode';
+import { freeLoopbackPort } from '../support/freePort';
+import { leakingTimersService, startInspectedNode } from '../support/inspectedNode';
 import { samplerInstalledIn } from '../support/installedSampler';
 import { scratchFolder } from '../support/scratchFolder';
 import { collectUnhandledRejections } from '../support/unhandledRejections';
@@ -89,7 +90,7 @@ describe('attached targets across session rebuilds', () => {
 
     // What the host does for a change of bounded.live.otlp.port: dispose the session, build one around the same targets.
     await first.dispose();
-    const second = newSession(attached, await freePort());
+    const second = newSession(attached, await freeLoopbackPort());
     assert.equal(second.nodeTargets, attached.nodeTargets);
     assert.equal(second.nodeTargets.get(`127.0.0.1:${target.inspectorPort}`), source, 'the same inspector source');
     assert.ok(second.findings.get('handle-leak', subject), 'the finding is in the new session at once');
@@ -116,7 +117,7 @@ describe('attached targets across session rebuilds', () => {
   });
 
   it("re-attach's look-up finds the process that has the inspector port now, and nothing once it is gone", async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const before = await startInspectedNode(leakingScript, { inspectPort: port });
     const endpoint = { host: '127.0.0.1', port };
     assert.equal(processAtInspector(await listNodeProcesses().then((all) => all.map((info) => ({ info }))), endpoint)?.info.pid, before.pid);

@@ -9,7 +9,8 @@ import { readNodeProcess } from '../../src/live/nodeProcesses';
 import { LiveSession } from '../../src/extension/liveSession';
 import { inspectorAddressOf, nodeProcessPickItem } from '../../src/extension/nodeAttachPrompts';
 import { defaultLive } from '../../src/shared/settings';
-import { freePort, leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { freeLoopbackPort } from '../support/freePort';
+import { leakingTimersService, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
 import { samplerInstalledIn } from '../support/installedSampler';
 import { scratchFolder } from '../support/scratchFolder';
 import { waitUntil } from '../support/waitUntil';
@@ -72,7 +73,7 @@ describe('live session Node targets', () => {
   });
 
   it("shows a target that exits as 'process gone' and re-attaches to the same port when asked", async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const first = await startInspectedNode(steadyScript, { inspectPort: port });
     const session = newSession();
     const endpoint = `127.0.0.1:${port}`;
@@ -99,7 +100,7 @@ describe('live session Node targets', () => {
 
   it('rejects an attach where nothing listens and keeps nothing', async () => {
     const session = newSession();
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     await assert.rejects(session.nodeTargets.attach({ host: '127.0.0.1', port }));
     assert.deepEqual(session.nodeTargets.list(), []);
     await assert.rejects(session.nodeTargets.attach({ host: '10.1.2.3', port: 9229 }), /loopback/);

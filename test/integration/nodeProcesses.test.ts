@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { createInspectorSource } from '../../src/live/inspectorSource';
 import { inspectPortOf, listNodeProcesses, probeInspectorPort, readNodeProcess, sendInspectSignal } from '../../src/live/nodeProcesses';
 import { TimeSeriesStore } from '../../src/live/timeSeries';
-import { freePort, startInspectedNode, steadyEsmService } from '../support/inspectedNode';
+import { freeLoopbackPort } from '../support/freePort';
+import { startInspectedNode, steadyEsmService } from '../support/inspectedNode';
 import { waitUntil } from '../support/waitUntil';
 import { scratchFolder } from '../support/scratchFolder';
 
@@ -37,7 +38,7 @@ describe('inspectPortOf', () => {
 
 describe('listNodeProcesses', { skip: linux ? false : 'reads /proc (Linux)' }, () => {
   it('lists processes with their listening ports and inspector ports', async () => {
-    const fixed = await freePort();
+    const fixed = await freeLoopbackPort();
     const [random, onFixed, plain] = await Promise.all([startInspectedNode(service, { inspectPort: 0 }), startInspectedNode(service, { inspectPort: fixed }), startInspectedNode(service)]);
     after(() => Promise.all([random.kill(), onFixed.kill(), plain.kill()]));
     const listed = await listNodeProcesses();
@@ -59,7 +60,7 @@ describe('listNodeProcesses', { skip: linux ? false : 'reads /proc (Linux)' }, (
   });
 
   it('SIGUSR1 opens the inspector of a process started without --inspect (on its --inspect-port), and the source attaches', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const target = await startInspectedNode(service, { extraArgs: [`--inspect-port=127.0.0.1:${port}`] });
     after(() => target.kill());
     assert.equal((await readNodeProcess(target.pid))!.inspectorPort, undefined, 'no inspector yet');

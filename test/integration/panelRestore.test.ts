@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { headlessChromium } from '../support/headlessChromium';
-import { type CodeServer, ensureCodeServer, freeLoopbackPort, repoRoot, startCodeServer, workbenchUrl } from '../vscode/codeServer';
+import { type CodeServer, ensureCodeServer, repoRoot, startCodeServer, workbenchUrl } from '../vscode/codeServer';
+import { freeLoopbackPort } from '../support/freePort';
 import { copyFixtureWorkspace } from '../vscode/testInputs';
 import { runPaletteCommand, waitFor, workbenchStepTimeoutMs } from '../support/workbenchPage';
 

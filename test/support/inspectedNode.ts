@@ -3,7 +3,6 @@
 // `ready <httpPort>` on stdout once its HTTP server listens. Killed when the test file ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import { after } from 'node:test';
 
 export interface InspectedNode {
@@ -99,14 +98,3 @@ export function httpGet(port: number, timeoutMs = 2000): Promise<number> {
   });
 }
 
-/** A port that was free a moment ago (for a service restarted on the same inspector port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

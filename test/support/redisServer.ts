@@ -7,10 +7,10 @@
 // caller stops it and calls `remove`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
+import { freeLoopbackPort } from './freePort';
 
 export interface RedisServerOptions {
   /** `requirepass`: the default user needs this password. */
@@ -42,7 +42,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 /** Starts a redis-server on a free port; `remove` stops it and removes its folder. */
 export async function launchRedisServer(options: RedisServerOptions = {}): Promise<RedisServer & { remove(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bounded-redis-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const conf = [
     `port ${port}`,
     'bind 127.0.0.1',
@@ -116,18 +116,6 @@ export async function launchRedisServer(options: RedisServerOptions = {}): Promi
     throw error;
   }
   return { port, url: `redis://127.0.0.1:${port}`, start, stop, remove, log: () => output };
-}
-
-/** A port nothing listens on now (the system picks it; redis-server takes it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RedisCluster {

@@ -3,7 +3,6 @@
 // user-data and extensions folders. See shared/notes/real-vscode-tests.md for why it is set up so.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { arch, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -184,21 +183,6 @@ export interface StartOptions {
   logToStderr?: boolean;
   /** User settings added to the defaults (the demo's receiver port and autoStart). */
   userSettings?: Record<string, unknown>;
-}
-
-/** `preferred` when nothing listens on it on 127.0.0.1, else a port free now (chosen by the OS). */
-export function freeLoopbackPort(preferred = 0): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createNetServer();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (preferred !== 0 && error.code === 'EADDRINUSE') freeLoopbackPort().then(resolvePromise, reject);
-      else reject(error);
-    });
-    server.listen(preferred, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePromise(port));
-    });
-  });
 }
 
 /** Starts code-server on 127.0.0.1 (port chosen by the OS) and resolves once it is listening. */

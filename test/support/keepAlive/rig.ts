@@ -24,6 +24,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { freeLoopbackPort } from '../freePort';
 
 export type AppKind = 'default' | 'fixed';
 
@@ -159,18 +160,6 @@ function firstLine<T>(child: ChildProcess, what: string): Promise<T> {
     lines.once('line', (line) => {
       child.off('exit', onExit);
       resolve(JSON.parse(line) as T);
-    });
-  });
-}
-
-/** A free loopback port for nginx to listen on (nginx has no "port 0" that it reports back). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(address.port));
     });
   });
 }
@@ -358,7 +347,7 @@ export async function runKeepAliveRig(options: RigOptions): Promise<RigResult> {
       createInterface({ input: relay.stdout! }).on('line', (line) => relayEvents[app].push(JSON.parse(line) as RelayEventLine));
     }
 
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     fs.writeFileSync(path.join(options.folder, 'nginx.conf'), nginxConfig(options.folder, port, relayPorts));
     const nginxProcess = processes.spawn(
       'timeout',

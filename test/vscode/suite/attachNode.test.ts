@@ -11,7 +11,6 @@
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -20,20 +19,10 @@ import { extensionId } from './fixture';
 import { closeLivePanels, panelReceiver, panelTexts } from './panelProbe';
 import { spawnNode, startLeakingNode } from './spawnedNode';
 import { waitUntil } from './waitUntil';
+import { freeLoopbackPort } from '../../support/freePort';
 
 function liveFindingSubjects(): Promise<string[] | undefined> {
   return panelTexts('.live-finding-subject');
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 suite('attach to Node process', () => {
